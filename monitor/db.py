@@ -1,0 +1,115 @@
+"""Engine creation and schema migration (Alembic) for SQLite and PostgreSQL.
+
+Why this shape: composition roots call :func:`make_engine` once and pass the engine down
+(DESIGN.md §3.6, no module-level globals). SQLite gets WAL, foreign keys and a busy timeout
+because the crawl child and the parent write to the same file. The schema only ever comes
+from Alembic (DESIGN.md §3.9): :func:`upgrade` runs ``upgrade head`` programmatically, and
+:func:`ensure_schema` lets read-only commands say clearly what to run instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from monitor.secrets import mask_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be reached or is not at the expected schema; message is masked."""
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite parent folders are created so the default path just works."""
+    from sqlalchemy import create_engine, event
+
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def check_connection(engine: Engine) -> None:
+    """Fail with a clear, masked message when the database cannot be reached."""
+    from sqlalchemy import exc, text
+
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except exc.SQLAlchemyError as err:
+        reason = type(getattr(err, "orig", err) or err).__name__
+        raise DatabaseError(
+            f"cannot connect to the database {mask_url(engine.url.render_as_string())} "
+            f"({reason}); check POLICYWATCH_DATABASE_URL and that the server is running"
+        ) from None
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Run Alembic migrations up to ``revision``; returns (before, after) revisions."""
+    from alembic import command
+
+    check_connection(engine)
+    before = current_revision(engine)
+    command.upgrade(_alembic_config(engine), revision)
+    return before, current_revision(engine)
+
+
+def ensure_schema(engine: Engine, *, auto_upgrade: bool = True) -> None:
+    """Bring the schema to head (default) or explain what to run when it is behind."""
+    check_connection(engine)
+    if current_revision(engine) == head_revision():
+        return
+    if auto_upgrade:
+        upgrade(engine)
+        return
+    raise DatabaseError("the database schema is not up to date; run `policywatch db upgrade` first")
