@@ -1,0 +1,75 @@
+"""Scrapy settings built from :class:`monitor.config.CrawlSettings`: polite by default."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import Any
+
+from monitor import PROJECT_URL, __version__
+from monitor.config import CrawlSettings
+
+
+def user_agent(crawl: CrawlSettings) -> str:
+    """An identifying user agent: name, version and where to read about the project."""
+    return crawl.user_agent or f"policywatch/{__version__} (+{PROJECT_URL}; policy change monitor)"
+
+
+def js_available(crawl: CrawlSettings) -> bool:
+    """scrapy-playwright installed and a Chromium executable present (no browser downloads)."""
+    return importlib.util.find_spec("scrapy_playwright") is not None and os.access(
+        crawl.chromium_path, os.X_OK
+    )
+
+
+def build(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "BOT_NAME": "policywatch",
+        "USER_AGENT": user_agent(crawl),
+        "ROBOTSTXT_OBEY": True,
+        "ROBOTSTXT_USER_AGENT": "policywatch",
+        "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay > 0,
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_body_bytes,
+        "DOWNLOAD_WARNSIZE": max(crawl.max_body_bytes // 2, 1),
+        "RETRY_ENABLED": crawl.retry_times > 0,
+        "RETRY_TIMES": crawl.retry_times,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408],
+        "REDIRECT_MAX_TIMES": 8,
+        "COOKIES_ENABLED": True,
+        "TELNETCONSOLE_ENABLED": False,
+        "HTTPCACHE_ENABLED": False,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle and crawl.download_delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.5),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+        "LOG_LEVEL": log_level,
+        "LOG_ENABLED": True,
+        "DNS_TIMEOUT": min(crawl.download_timeout, 20),
+        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        "DEFAULT_REQUEST_HEADERS": {
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+        },
+    }
+    if js_available(crawl):
+        settings["DOWNLOAD_HANDLERS"] = {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        }
+        settings["TWISTED_REACTOR"] = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+        settings["PLAYWRIGHT_LAUNCH_OPTIONS"] = {
+            "executable_path": crawl.chromium_path,
+            "headless": True,
+            "args": [
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        }
+        settings["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] = crawl.download_timeout * 1000
+    return settings

@@ -1,0 +1,191 @@
+"""Run one crawl: lock, start the child, process its results while it runs, finish the run.
+
+The parent never imports Scrapy. While the child fetches (one core), the parent already
+turns stored snapshots into versions (the other core); whatever is left is processed when
+the child exits. A child that hangs is killed at ``crawl.timeout``; documents it never
+reported get a ``failed`` outcome, so a run always accounts for every document.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from monitor import store, tracker
+from monitor.config import Settings
+from monitor.models import CrawlRun, Document, FetchOutcome
+from monitor.secrets import redact
+
+log = logging.getLogger("policywatch.runner")
+
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
+
+
+class CrawlBusy(RuntimeError):
+    """Another crawl holds the lock."""
+
+
+@dataclass
+class CrawlResult:
+    run_id: int
+    status: str
+    exit_code: int
+    outcomes: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    error: str | None = None
+
+
+def _child_command(settings: Settings, run_id: int, services: list[str]) -> list[str]:
+    cmd = [sys.executable, "-m", "monitor.crawl", "--run-id", str(run_id)]
+    if settings.config_path:
+        cmd += ["--config", settings.config_path]
+    return cmd + services
+
+
+def run_crawl(
+    settings: Settings,
+    engine,
+    services: list[str] | tuple[str, ...] = (),
+    *,
+    trigger: str = "cli",
+    wait_for_lock: float = 0.0,
+    on_child=None,
+) -> CrawlResult:
+    """Crawl the named services (all active ones when empty) and process the results."""
+    from monitor.db import ensure_schema
+
+    ensure_schema(engine)
+    maker = store.session_factory(engine)
+    selected = settings.select_services(list(services))
+    names = [s.slug for s in selected]
+    ttl = timedelta(seconds=settings.crawl.timeout + 300)
+    deadline = time.monotonic() + wait_for_lock
+    while (holder := store.acquire_crawl_lock(maker, ttl)) is not None:
+        if time.monotonic() >= deadline:
+            raise CrawlBusy(
+                f"a crawl is already running (pid {holder.pid}, since "
+                f"{holder.acquired_at:%Y-%m-%d %H:%M} UTC); wait for it to finish"
+            )
+        time.sleep(1.0)
+    try:
+        return _run_locked(settings, engine, maker, names, trigger, on_child)
+    finally:
+        store.release_crawl_lock(maker)
+
+
+def _run_locked(settings, engine, maker, names, trigger, on_child) -> CrawlResult:
+    with maker() as session, session.begin():
+        store.mark_interrupted_runs(session)
+    leftovers = tracker.process_pending(maker, settings)  # a crashed run's stored fetches
+    if leftovers:
+        log.info("processed %d fetches left pending by an earlier run", len(leftovers))
+    with maker() as session, session.begin():
+        run = store.start_run(session, names, trigger)
+        expected: dict[int, str] = {}
+        for service in settings.select_services(names):
+            for decl in service.documents:
+                if decl.enabled:
+                    doc = store.ensure_document(session, decl)
+                    session.flush()
+                    expected[doc.id] = decl.key
+        run_id = run.id
+    child_rc, child_error = _run_child(settings, maker, run_id, names, on_child)
+    tracker.process_pending(maker, settings, run_id)
+    with maker() as session, session.begin():
+        reported = set(
+            session.scalars(select(FetchOutcome.document_id).where(FetchOutcome.run_id == run_id))
+        )
+        for doc_id in set(expected) - reported:
+            doc = session.get(Document, doc_id)
+            reason = "crawl-error" if child_rc == EXIT_ERROR else "not-fetched"
+            detail = (
+                f"{doc.key}: the crawl did not reach this document"
+                + (f" ({child_error})" if child_error else "")
+                + "; it is tried again on the next run"
+            )
+            store.add_outcome(
+                session,
+                run_id=run_id,
+                document_id=doc_id,
+                outcome="failed",
+                reason=reason,
+                detail=detail,
+            )
+            tracker.record_failure(session, settings, doc, reason, detail)
+        outcomes = store.run_outcomes(session, run_id)
+        failed = [o for o in outcomes if o.outcome == "failed"]
+        run = session.get(CrawlRun, run_id)
+        if child_rc == EXIT_ERROR and not any(o.outcome != "failed" for o in outcomes):
+            status, code = "failed", EXIT_ERROR
+        elif failed:
+            status, code = "partial", EXIT_PARTIAL
+        else:
+            status, code = "ok", EXIT_OK
+        store.finish_run(session, run, status, child_error)
+        rows = [(o.document.key, o.outcome, o.reason, o.detail) for o in outcomes]
+    if settings.notify:
+        from monitor.notify import send_pending
+
+        send_pending(maker, settings)
+    return CrawlResult(run_id, status, code, rows, child_error)
+
+
+def _run_child(settings, maker, run_id, names, on_child) -> tuple[int, str | None]:
+    """Start the child and process stored fetches while it runs; kill it at the timeout."""
+    env = dict(os.environ)
+    env["POLICYWATCH_DATABASE_URL"] = settings.database_url
+    with tempfile.TemporaryFile() as errlog:
+        proc = subprocess.Popen(
+            _child_command(settings, run_id, names),
+            stdin=subprocess.DEVNULL,
+            stdout=errlog,
+            stderr=errlog,
+            env=env,
+            start_new_session=True,
+        )
+        if on_child is not None:
+            on_child(proc)
+        with maker() as session, session.begin():
+            session.get(CrawlRun, run_id).stats = {"child_pid": proc.pid}
+        deadline = time.monotonic() + settings.crawl.timeout
+        error = None
+        try:
+            while proc.poll() is None:
+                if time.monotonic() > deadline:
+                    error = f"crawl child killed after crawl.timeout={settings.crawl.timeout:g}s"
+                    _stop(proc)
+                    break
+                if not tracker.process_pending(maker, settings, run_id):
+                    time.sleep(0.1)
+        except BaseException:
+            _stop(proc)
+            raise
+        rc = proc.wait()
+        if rc not in (EXIT_OK, EXIT_PARTIAL) and error is None:
+            errlog.seek(0)
+            tail = errlog.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+            last = tail[-1] if tail else ""
+            error = redact(f"crawl child exited with {rc}: {last}"[:500])
+            log.error("%s", error)
+            rc = EXIT_ERROR
+    return rc, error
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the child's process group, then SIGKILL if it does not go within 10 s."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass

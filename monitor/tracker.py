@@ -1,0 +1,388 @@
+"""Pending fetch outcomes → versions → changes → findings → alerts (DESIGN.md §1, §3.5).
+
+Each pending outcome is processed in its own transaction: the version, its change, the
+findings and the outbox rows commit together or not at all, so a crash leaves either the
+whole result or a still-pending outcome that the next run picks up.
+
+Why the fingerprint shortcut: most fetches of a policy return a page whose raw bytes differ
+(CSRF tokens, timestamps, ads) while the policy is the same. A cheap lxml fingerprint of the
+selected region, equal to the one recorded with the latest version, proves the text is
+unchanged without running the full extractor (the extractor's contract guarantees it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor import store
+from monitor.config import Settings
+from monitor.declarations import DocumentDeclaration
+from monitor.models import Change, Document, FetchOutcome, Finding, Snapshot, TrackingEvent, utcnow
+
+log = logging.getLogger("policywatch.tracker")
+
+#: Bump when extraction rules change in a way that changes output, so fingerprints recorded
+#: by an older extractor never vouch for text the new one would produce differently.
+EXTRACTOR_EPOCH = "1"
+#: A text shorter than this share of the previous version is held until a second fetch agrees.
+SHRINK_RATIO = 0.5
+SHRINK_MIN_PREVIOUS = 2000
+
+
+@dataclass(frozen=True)
+class Processed:
+    key: str
+    outcome: str
+    reason: str | None
+    detail: str | None
+
+
+def fingerprint_key(decl: DocumentDeclaration, region: str | None) -> str | None:
+    """Bind a region fingerprint to the declaration and extractor that produced it."""
+    if region is None:
+        return None
+    material = "|".join(
+        [
+            EXTRACTOR_EPOCH,
+            "\x1f".join(decl.select),
+            "\x1f".join(decl.remove),
+            str(decl.min_length),
+            region,
+        ]
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
+
+
+def process_pending(
+    maker: sessionmaker[Session], settings: Settings, run_id: int | None = None
+) -> list[Processed]:
+    """Process every pending outcome (of one run, or all); returns what happened to each."""
+    done: list[Processed] = []
+    with maker() as session:
+        ids = store.pending_outcome_ids(session, run_id)
+    for oid in ids:
+        with maker() as session, session.begin():
+            outcome = session.get(FetchOutcome, oid)
+            if outcome is None or outcome.outcome != "pending":
+                continue
+            process_outcome(session, settings, outcome)
+            done.append(
+                Processed(outcome.document.key, outcome.outcome, outcome.reason, outcome.detail)
+            )
+    return done
+
+
+def process_outcome(session: Session, settings: Settings, outcome: FetchOutcome) -> None:
+    doc = outcome.document
+    service = settings.declarations.get(doc.service)
+    decl = service.document(doc.kind) if service else None
+    if decl is None:
+        _fail(
+            session,
+            settings,
+            outcome,
+            "undeclared",
+            f"{doc.key} is no longer declared; its fetch was not processed",
+        )
+        return
+    if outcome.snapshot_id is None:
+        if outcome.http_status == 304:
+            outcome.outcome = "unchanged"
+            _succeeded(session, settings, doc)
+        else:
+            _fail(
+                session,
+                settings,
+                outcome,
+                outcome.reason or "transient",
+                outcome.detail or f"{doc.key}: fetch failed",
+            )
+        return
+    snapshot = session.get(Snapshot, outcome.snapshot_id)
+    assert snapshot is not None
+    try:
+        _process_snapshot(session, settings, outcome, doc, decl, snapshot)
+    finally:
+        snapshot.processed_at = utcnow()
+
+
+def _process_snapshot(
+    session: Session,
+    settings: Settings,
+    outcome: FetchOutcome,
+    doc: Document,
+    decl: DocumentDeclaration,
+    snapshot: Snapshot,
+) -> None:
+    from monitor.extract import (
+        ExtractionFailed,
+        extract_text,
+        find_effective_date,
+        region_fingerprint,
+    )
+
+    latest = store.latest_version(session, doc.id)
+    body = store.load_body(session, snapshot.sha256)
+    region = region_fingerprint(
+        body, content_type=snapshot.content_type, select=decl.select, remove=decl.remove
+    )
+    key = fingerprint_key(decl, region)
+    snapshot.fingerprint = key
+    if latest is not None and key is not None and latest.fingerprint == key:
+        outcome.outcome = "unchanged"
+        outcome.version_id = latest.id
+        _succeeded(session, settings, doc)
+        return
+    try:
+        text = extract_text(
+            body,
+            url=snapshot.final_url or snapshot.url,
+            content_type=snapshot.content_type,
+            select=decl.select,
+            remove=decl.remove,
+            min_length=decl.min_length,
+        )
+    except ExtractionFailed as exc:
+        _fail(session, settings, outcome, exc.reason, f"{doc.key}: {exc.message}")
+        return
+    if latest is not None and text == latest.text:
+        latest.fingerprint = key
+        outcome.outcome = "unchanged"
+        outcome.version_id = latest.id
+        doc.held_text_sha256 = None
+        _succeeded(session, settings, doc)
+        return
+    if latest is not None and _suspicious_shrink(latest.text, text):
+        digest = store.sha256_hex(text.encode("utf-8"))
+        if doc.held_text_sha256 != digest:
+            doc.held_text_sha256 = digest
+            _fail(
+                session,
+                settings,
+                outcome,
+                "suspicious-shrink",
+                f"{doc.key}: the text shrank from {len(latest.text)} to {len(text)} characters; "
+                "held as unconfirmed until the next fetch returns the same text "
+                "(a half-loaded page must not read as 'policy deleted')",
+                count_failure=False,
+            )
+            return
+    doc.held_text_sha256 = None
+    effective = find_effective_date(text)
+    version = store.add_version(
+        session,
+        document=doc,
+        text=text,
+        snapshot=snapshot,
+        fetched_at=snapshot.fetched_at,
+        fingerprint=key,
+        effective_date=effective.isoformat() if effective else None,
+    )
+    record_change(session, settings, doc, latest, version)
+    outcome.outcome = "new" if latest is None else "changed"
+    outcome.version_id = version.id
+    _succeeded(session, settings, doc)
+
+
+def record_change(
+    session: Session,
+    settings: Settings,
+    doc: Document,
+    previous,
+    version,
+    *,
+    technical: bool = False,
+) -> Change:
+    """Diff, classify, detect and queue alerts for a new version, in the caller's transaction."""
+    if previous is None:
+        from monitor.findings import baseline_findings
+
+        change = Change(
+            document_id=doc.id,
+            from_version_id=None,
+            to_version_id=version.id,
+            change_class="first",
+            added_chars=len(version.text),
+            removed_chars=0,
+            technical=technical,
+        )
+        found = baseline_findings(version.text)
+    else:
+        from monitor.diff import diff_texts
+
+        diff = diff_texts(previous.text, version.text)
+        change_class = diff.change_class if diff.change_class != "none" else "formatting"
+        change = Change(
+            document_id=doc.id,
+            from_version_id=previous.id,
+            to_version_id=version.id,
+            change_class=change_class,
+            added_chars=diff.added_chars,
+            removed_chars=diff.removed_chars,
+            technical=technical,
+        )
+        found = []
+        if change_class == "substantive":
+            from monitor.findings import findings_for_change
+
+            found = findings_for_change(previous.text, version.text)
+    session.add(change)
+    session.flush()
+    for f in found:
+        session.add(
+            Finding(
+                change_id=change.id,
+                kind=f.kind,
+                category=f.category,
+                severity=f.severity,
+                before=f.before,
+                after=f.after,
+                signals=list(f.signals),
+                heading_path=list(f.heading_path),
+                explanation=f.explanation,
+            )
+        )
+    session.flush()
+    if settings.notify and not technical:
+        from monitor.outbox import enqueue_for_change
+
+        enqueue_for_change(session, settings, change)
+    return change
+
+
+def _suspicious_shrink(previous: str, new: str) -> bool:
+    return len(previous) >= SHRINK_MIN_PREVIOUS and len(new) < SHRINK_RATIO * len(previous)
+
+
+def _succeeded(session: Session, settings: Settings, doc: Document) -> None:
+    doc.last_success_at = utcnow()
+    failures = doc.consecutive_failures
+    doc.consecutive_failures = 0
+    if doc.tracking_broken:
+        doc.tracking_broken = False
+        event = TrackingEvent(document_id=doc.id, kind="resumed", failures=failures)
+        _track(session, settings, event)
+
+
+def _fail(
+    session: Session,
+    settings: Settings,
+    outcome: FetchOutcome,
+    reason: str,
+    detail: str,
+    *,
+    count_failure: bool = True,
+) -> None:
+    doc = outcome.document
+    outcome.outcome = "failed"
+    outcome.reason = reason
+    outcome.detail = detail
+    if not count_failure:
+        return
+    record_failure(session, settings, doc, reason, detail)
+
+
+def record_failure(
+    session: Session, settings: Settings, doc: Document, reason: str, detail: str
+) -> None:
+    """Count a failed fetch; the N-th in a row raises exactly one 'tracking broken' event."""
+    doc.consecutive_failures += 1
+    doc.last_failure_reason = reason
+    doc.last_failure_detail = detail
+    if doc.consecutive_failures >= settings.alerts.tracking_failures and not doc.tracking_broken:
+        doc.tracking_broken = True
+        event = TrackingEvent(
+            document_id=doc.id,
+            kind="broken",
+            reason=reason,
+            detail=detail,
+            failures=doc.consecutive_failures,
+        )
+        _track(session, settings, event)
+
+
+def _track(session: Session, settings: Settings, event: TrackingEvent) -> None:
+    session.add(event)
+    session.flush()
+    log.warning(
+        "%s: tracking %s%s",
+        event.document.key if event.document else event.document_id,
+        event.kind,
+        f" ({event.reason})" if event.reason else "",
+    )
+    if settings.notify:
+        from monitor.outbox import enqueue_for_tracking
+
+        enqueue_for_tracking(session, settings, event)
+
+
+def reextract(
+    maker: sessionmaker[Session],
+    settings: Settings,
+    service: str | None = None,
+    kind: str | None = None,
+) -> list[tuple[str, str]]:
+    """Re-extract each document's latest successful snapshot with the current declaration.
+
+    A differing text becomes a *technical* version (never alerts): the page did not change,
+    our reading of it did. Returns (document key, result) pairs.
+    """
+    from sqlalchemy import select
+
+    from monitor.extract import ExtractionFailed, extract_text, find_effective_date
+
+    results: list[tuple[str, str]] = []
+    with maker() as session:
+        docs = [d for d in store.documents(session, service) if kind in (None, d.kind)]
+    for doc_row in docs:
+        with maker() as session, session.begin():
+            doc = session.get(Document, doc_row.id)
+            svc = settings.declarations.get(doc.service)
+            decl = svc.document(doc.kind) if svc else None
+            latest = store.latest_version(session, doc.id)
+            if decl is None or latest is None:
+                results.append((doc.key, "skipped (no declaration or no version)"))
+                continue
+            snap = session.scalar(
+                select(Snapshot)
+                .where(Snapshot.document_id == doc.id, Snapshot.processed_at.is_not(None))
+                .order_by(Snapshot.id.desc())
+                .limit(1)
+            )
+            if snap is None:
+                results.append((doc.key, "skipped (no stored snapshot)"))
+                continue
+            body = store.load_body(session, snap.sha256)
+            try:
+                text = extract_text(
+                    body,
+                    url=snap.final_url,
+                    content_type=snap.content_type,
+                    select=decl.select,
+                    remove=decl.remove,
+                    min_length=decl.min_length,
+                )
+            except ExtractionFailed as exc:
+                results.append((doc.key, f"failed: {exc.reason}: {exc.message}"))
+                continue
+            if text == latest.text:
+                results.append((doc.key, "unchanged"))
+                continue
+            eff = find_effective_date(text)
+            version = store.add_version(
+                session,
+                document=doc,
+                text=text,
+                snapshot=snap,
+                fetched_at=utcnow(),
+                fingerprint=None,
+                technical=True,
+                effective_date=eff.isoformat() if eff else None,
+            )
+            record_change(session, settings, doc, latest, version, technical=True)
+            results.append((doc.key, f"technical version {version.number}"))
+    return results
