@@ -1,0 +1,127 @@
+"""End to end on real parts: loopback HTTP server → crawl child → SQLite/PostgreSQL → versions."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from monitor import store
+from monitor.config import load_settings
+from monitor.db import make_engine
+from monitor.models import Change, FetchOutcome, Snapshot, Version
+from monitor.runner import EXIT_OK, EXIT_PARTIAL, run_crawl
+from tests.support.config import write_config
+from tests.support.httpserver import Page
+from tests.support.pages import AI_CLAUSE, BASE_PARAGRAPHS, policy_page
+
+
+@pytest.fixture
+def setup(tmp_path, db_url, policy_server):
+    cfg = write_config(tmp_path / "pw.toml", policy_server.base, db_url=db_url)
+    settings = load_settings(cfg, env={})
+    engine = make_engine(settings.database_url)
+    yield settings, engine, policy_server
+    engine.dispose()
+
+
+def _versions(engine) -> list[Version]:
+    with store.session_factory(engine)() as s:
+        return list(s.scalars(select(Version).order_by(Version.number)))
+
+
+def _count(engine, model) -> int:
+    with store.session_factory(engine)() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_same_page_twice_gives_one_version_then_a_change_gives_a_second(setup):
+    settings, engine, server = setup
+    server.set("/privacy", policy_page())
+    first = run_crawl(settings, engine)
+    assert first.exit_code == EXIT_OK, first.outcomes
+    assert [o[1] for o in first.outcomes] == ["new"]
+
+    again = run_crawl(settings, engine)
+    assert [o[1] for o in again.outcomes] == ["unchanged"]
+    assert len(_versions(engine)) == 1
+
+    server.set("/privacy", policy_page(BASE_PARAGRAPHS[:2] + [AI_CLAUSE] + BASE_PARAGRAPHS[2:]))
+    third = run_crawl(settings, engine)
+    assert [o[1] for o in third.outcomes] == ["changed"]
+    versions = _versions(engine)
+    assert [v.number for v in versions] == [1, 2]
+    assert "train artificial intelligence" in versions[1].text
+    assert "train artificial intelligence" not in versions[0].text
+    with store.session_factory(engine)() as s:
+        change = s.scalars(select(Change).where(Change.to_version_id == versions[1].id)).one()
+        assert change.change_class == "substantive"
+        assert change.added_chars >= len(AI_CLAUSE) - 5
+        assert change.removed_chars < 20
+
+
+def test_noise_outside_the_selection_and_link_churn_is_not_a_substantive_change(setup):
+    settings, engine, server = setup
+    server.set("/privacy", policy_page(csrf="a1", stamp="2026-01-01T00:00:00Z"))
+    assert run_crawl(settings, engine).exit_code == EXIT_OK
+    server.set("/privacy", policy_page(csrf="b2", stamp="2026-02-02T00:00:00Z"))
+    assert [o[1] for o in run_crawl(settings, engine).outcomes] == ["unchanged"]
+    server.set("/privacy", policy_page(csrf="c3", link_query="&utm_medium=email&fbclid=XYZ"))
+    result = run_crawl(settings, engine)
+    assert [o[1] for o in result.outcomes] == ["unchanged"]
+    assert len(_versions(engine)) == 1
+    # Every fetch is kept as a snapshot (raw bytes differ), none became a version.
+    assert _count(engine, Snapshot) == 3
+
+
+@pytest.mark.parametrize(
+    "page, reason",
+    [
+        (Page("<html><body>Internal error</body></html>", status=500), "transient"),
+        (Page("<html><body>Gone</body></html>", status=404), "not-found"),
+        (Page("", status=200), "empty"),
+        (Page(policy_page().replace("<main>", "<div class='layout'>").replace("</main>", "</div>")),
+         "structure-changed"),
+    ],
+    ids=["500", "404", "empty-200", "selector-gone"],
+)
+def test_bad_pages_are_failed_fetches_and_never_versions(setup, page, reason):
+    settings, engine, server = setup
+    server.set("/privacy", policy_page())
+    assert run_crawl(settings, engine).exit_code == EXIT_OK
+    good_text = _versions(engine)[0].text
+
+    server.set("/privacy", page)
+    result = run_crawl(settings, engine)
+    assert result.exit_code == EXIT_PARTIAL
+    (key, outcome, got_reason, detail), = result.outcomes
+    assert (outcome, got_reason) == ("failed", reason), detail
+    assert detail and "example/privacy-policy" in detail
+    versions = _versions(engine)
+    assert len(versions) == 1 and versions[0].text == good_text
+
+
+def test_login_wall_served_with_200_is_a_failure(setup):
+    settings, engine, server = setup
+    wall = """<!DOCTYPE html><html><head><title>Sign Up | LinkedIn</title></head><body>
+    <main><h1>Join LinkedIn</h1><form action="/login"><input name="session_key">
+    <input type="password" name="session_password"><button>Sign in</button></form>
+    <p>Agree &amp; Join. Already on LinkedIn? Sign in</p></main></body></html>"""
+    server.set("/privacy", Page(wall))
+    result = run_crawl(settings, engine)
+    assert result.exit_code == EXIT_PARTIAL
+    assert result.outcomes[0][1:3] == ("failed", "login-wall")
+    assert _versions(engine) == []
+
+
+def test_unreachable_host_fails_every_document_with_a_reason(tmp_path, db_url):
+    cfg = write_config(tmp_path / "pw.toml", "http://127.0.0.1:9", db_url=db_url)
+    settings = load_settings(cfg, env={})
+    engine = make_engine(settings.database_url)
+    result = run_crawl(settings, engine)
+    assert result.exit_code == EXIT_PARTIAL
+    assert result.outcomes[0][1:3] == ("failed", "connection-refused")
+    with store.session_factory(engine)() as s:
+        assert s.scalar(select(func.count()).select_from(FetchOutcome)) == 1
+        run = store.runs(s)[0]
+        assert run.status == "partial" and run.finished_at is not None
+    engine.dispose()
