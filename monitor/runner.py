@@ -107,8 +107,12 @@ def _run_locked(settings, engine, maker, names, trigger, on_child) -> CrawlResul
             doc = session.get(Document, doc_id)
             reason = "crawl-error" if child_rc == EXIT_ERROR else "not-fetched"
             detail = (
-                f"{doc.key}: the crawl did not reach this document"
-                + (f" ({child_error})" if child_error else "")
+                f"{doc.key}: the crawl "
+                + (
+                    "child failed before fetching it (see the run's note)"
+                    if child_rc == EXIT_ERROR
+                    else "ended before reaching this document"
+                )
                 + "; it is tried again on the next run"
             )
             store.add_outcome(

@@ -297,7 +297,7 @@ def describe_error(job: FetchJob, exc: BaseException) -> FetchFailed:
             f"{job.key}: no complete answer from {urlsplit(job.url).netloc} within "
             "crawl.download_timeout; policywatch tries again on the next run",
         )
-    if isinstance(exc, DNSLookupError):
+    if isinstance(exc, DNSLookupError) or "DNS lookup failed" in text:
         return FetchFailed(
             job,
             "dns",

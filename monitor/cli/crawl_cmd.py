@@ -42,7 +42,7 @@ def crawl(app, services: tuple[str, ...], as_json: bool, wait: float) -> None:
         )
     else:
         width = max((len(k) for k, *_ in result.outcomes), default=10)
-        for key, outcome, reason, detail in result.outcomes:
+        for key, outcome, reason, detail in sorted(result.outcomes):
             line = f"{key.ljust(width)}  {outcome}"
             if outcome == "failed":
                 line += f" ({reason}): {_after_key(detail, key)}"
