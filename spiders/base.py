@@ -91,6 +91,8 @@ class PolicySpider(scrapy.Spider):
     consent_url_markers: ClassVar[tuple[str, ...]] = ("consent.",)
     extra_headers: ClassVar[dict[str, str]] = {"Accept-Language": "en-US,en;q=0.8"}
     cookies: ClassVar[dict[str, str]] = {}
+    #: How long a rendered page may keep the network busy before its text is taken anyway.
+    js_settle_ms: ClassVar[int] = 10_000
 
     def __init__(
         self,
@@ -131,12 +133,16 @@ class PolicySpider(scrapy.Spider):
 
     def request_for(self, job: FetchJob) -> scrapy.Request:
         headers = dict(self.extra_headers)
-        headers.update(dict(job.conditional))
+        if not job.needs_js:  # a browser cannot render a 304: rendered pages are fetched whole
+            headers.update(dict(job.conditional))
         meta: dict[str, Any] = {"job": job}
         if job.ignore_robots_txt and self.respect_robots != "always":
             meta["dont_obey_robotstxt"] = True
         if job.needs_js:
+            from scrapy_playwright.page import PageMethod
+
             meta["playwright"] = True
+            meta["playwright_page_methods"] = [PageMethod(settle_page, self.js_settle_ms)]
         return scrapy.Request(
             job.url,
             callback=self.parse_document,
@@ -256,9 +262,22 @@ class PolicySpider(scrapy.Spider):
         self.sink(describe_error(job, failure.value))
 
 
+async def settle_page(page: Any, timeout_ms: int) -> None:
+    """Wait until a rendered page stops loading data (no request for 500 ms), at most
+    ``timeout_ms``: policy pages build their text from scripts and XHR after ``load``, while
+    some never go quiet (analytics beacons), so a timeout keeps what has rendered by then."""
+    from contextlib import suppress
+
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    with suppress(PlaywrightTimeout):
+        await page.wait_for_load_state("networkidle", timeout=timeout_ms)
+
+
 def describe_error(job: FetchJob, exc: BaseException) -> FetchFailed:
     """Map a download exception to an outcome reason and an actionable message."""
     text = str(exc)
+    name = type(exc).__name__
     if isinstance(exc, IgnoreRequest):
         if "robots.txt" in text:
             return FetchFailed(
@@ -282,7 +301,7 @@ def describe_error(job: FetchJob, exc: BaseException) -> FetchFailed:
                 "refused to protect memory — raise the limit only if the page is really that big",
             )
         return FetchFailed(job, "ignored", f"{job.key}: request dropped: {text[:200]}")
-    if isinstance(exc, CancelledError) and (
+    if (isinstance(exc, CancelledError) or name == "DownloadCancelledError") and (
         "maxsize" in text.lower() or "max size" in text.lower() or "larger than" in text
     ):
         return FetchFailed(
@@ -290,28 +309,35 @@ def describe_error(job: FetchJob, exc: BaseException) -> FetchFailed:
             "too-large",
             f"{job.key}: the body exceeded crawl.max_body_bytes; refused to protect memory",
         )
-    if isinstance(exc, (TimeoutError, TCPTimedOutError)) or "took longer than" in text:
+    if (
+        isinstance(exc, (TimeoutError, TCPTimedOutError))
+        or name == "DownloadTimeoutError"
+        or "took longer than" in text
+    ):
         return FetchFailed(
             job,
             "timeout",
             f"{job.key}: no complete answer from {urlsplit(job.url).netloc} within "
             "crawl.download_timeout; policywatch tries again on the next run",
         )
-    if isinstance(exc, DNSLookupError) or "DNS lookup failed" in text:
+    if isinstance(exc, DNSLookupError) or name == "CannotResolveHostError":
         return FetchFailed(
             job,
             "dns",
             f"{job.key}: cannot resolve {urlsplit(job.url).hostname}; check the network/DNS "
             "(no internet?) or the declaration's URL",
         )
-    if isinstance(exc, ConnectionRefusedError):
+    if isinstance(exc, ConnectionRefusedError) or name == "DownloadConnectionRefusedError":
         return FetchFailed(
             job,
             "connection-refused",
             f"{job.key}: connection refused by {urlsplit(job.url).netloc}; "
             "the server is down or the URL's port is wrong",
         )
-    if isinstance(exc, (ResponseNeverReceived, ResponseFailed, ConnectionLost)):
+    if isinstance(exc, (ResponseNeverReceived, ResponseFailed, ConnectionLost)) or name in (
+        "ResponseDataLossError",
+        "DownloadFailedError",
+    ):
         return FetchFailed(
             job,
             "transient",

@@ -22,7 +22,9 @@ def js_available(crawl: CrawlSettings) -> bool:
     )
 
 
-def build(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[str, Any]:
+def build(crawl: CrawlSettings, log_level: str = "WARNING", *, use_js: bool = True) -> dict[str, Any]:
+    """Scrapy settings; the Playwright handlers (and their asyncio reactor and browser) are
+    only installed when ``use_js`` says some document of this crawl needs rendering."""
     settings: dict[str, Any] = {
         "BOT_NAME": "policywatch",
         "USER_AGENT": user_agent(crawl),
@@ -31,7 +33,7 @@ def build(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[str, Any]:
         "CONCURRENT_REQUESTS": crawl.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_per_domain,
         "DOWNLOAD_DELAY": crawl.download_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay > 0,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if crawl.download_delay > 0 else 0,
         "DOWNLOAD_TIMEOUT": crawl.download_timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_body_bytes,
         "DOWNLOAD_WARNSIZE": max(crawl.max_body_bytes // 2, 1),
@@ -41,6 +43,13 @@ def build(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 8,
         "COOKIES_ENABLED": True,
         "TELNETCONSOLE_ENABLED": False,
+        "LOG_INSTALL_ROOT_HANDLER": True,
+        # Extensions a short-lived child does not need; each costs start-up time or a port.
+        "EXTENSIONS": {
+            "scrapy.extensions.remote_control.RemoteControl": None,
+            "scrapy.extensions.logstats.LogStats": None,
+            "scrapy.extensions.memusage.MemoryUsage": None,
+        },
         "HTTPCACHE_ENABLED": False,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle and crawl.download_delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.5),
@@ -53,7 +62,7 @@ def build(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[str, Any]:
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
         },
     }
-    if js_available(crawl):
+    if use_js and js_available(crawl):
         settings["DOWNLOAD_HANDLERS"] = {
             "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
             "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
@@ -69,6 +78,7 @@ def build(crawl: CrawlSettings, log_level: str = "WARNING") -> dict[str, Any]:
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
+                "--disable-dev-shm-usage",  # containers give /dev/shm only 64 MB
             ],
         }
         settings["PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT"] = crawl.download_timeout * 1000
