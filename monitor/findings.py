@@ -1,0 +1,479 @@
+"""Turn a change between two versions into AI-training findings (DESIGN.md §2 "Finding").
+
+For each clause that was added, removed or reworded (``monitor.align``), both sides are
+classified (``monitor.detect``) and the pair is described as what it means for a user:
+
+* a clause permitting AI training on user data appears (``added``, high) or disappears
+  (``removed``, medium);
+* an AI-training clause covers more (``widened``, high: new data categories, new recipients,
+  new models or products, a removed limit or condition) or less (``narrowed``, medium);
+* a control over that use appears (``opt-out-added``, medium) or vanishes (``opt-out-removed``,
+  high);
+* a promise not to train ("we do not use your messages to train") disappears (``widened``,
+  high) or appears (``narrowed``, medium);
+* other rewordings (``reworded``: medium when the detector's signals changed, low otherwise);
+* clauses where AI is used on data without training (``ai-feature-use-not-training``): low.
+
+Formatting-only, link-only, date-only and apostrophe-style edits produce nothing: clauses are
+compared by ``segment.comparable``. A clause whose text still exists elsewhere in the other
+version (split or merged sentences) is not reported as added or removed.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+
+from monitor.align import ClauseChange, align
+from monitor.detect import Classification, classify
+from monitor.rules import lexicon as L
+from monitor.segment import Clause, comparable, segment
+
+__all__ = [
+    "FindingData",
+    "findings_for_change",
+    "baseline_findings",
+    "clause_scope",
+    "clause_keys",
+]
+
+
+@dataclass(frozen=True)
+class FindingData:
+    """One AI-related event in a change (or in a first version, kind "present")."""
+
+    kind: str  # present | added | removed | widened | narrowed | reworded | opt-out-added | opt-out-removed
+    category: str
+    severity: str  # high | medium | low | info
+    before: str | None
+    after: str | None
+    signals: tuple[str, ...]
+    heading_path: tuple[str, ...]
+    explanation: str
+
+
+# --------------------------------------------------------------------------- clause state
+
+_TRAINING = "training"
+_OPT_OUT = "opt-out"
+_PROMISE = "promise"
+_FEATURE = "feature"
+
+
+def _classify(clause: Clause) -> Classification:
+    return classify(clause.text, clause.heading_path)
+
+
+def _state(cls: Classification) -> str | None:
+    """What the clause is, for comparing two versions of it."""
+    if cls.ai_training:
+        return _OPT_OUT if cls.category == "opt-out" else _TRAINING
+    sig = cls.signals
+    if any(s.startswith("neg.") for s in sig) and any(
+        s.startswith(("verb.", "nom.", "use.")) for s in sig
+    ):
+        return _PROMISE  # "we do not use your messages to train our models"
+    if cls.category == "ai-feature-use-not-training":
+        return _FEATURE
+    return None
+
+
+# --------------------------------------------------------------------------- scope
+
+
+@functools.cache
+def _scope_rules() -> tuple[tuple[str, str, str, re.Pattern[str]], ...]:
+    rules = []
+    for group, table in (
+        ("data", L.SCOPE_DATA),
+        ("recipient", L.SCOPE_RECIPIENTS),
+        ("model", L.SCOPE_MODELS),
+        ("limit", L.SCOPE_LIMITS),
+    ):
+        for sid, label, pattern in table:
+            rules.append((group, sid, label, re.compile(pattern)))
+    return tuple(rules)
+
+
+def clause_scope(text: str) -> dict[str, frozenset[str]]:
+    """The scope items a clause mentions, by group: data, recipient, model, limit (labels)."""
+    key = comparable(text)
+    found: dict[str, set[str]] = {"data": set(), "recipient": set(), "model": set(), "limit": set()}
+    for group, _sid, label, pattern in _scope_rules():
+        if pattern.search(key):
+            found[group].add(label)
+    # "generative AI models" also mentions "AI models": keep the most specific model items only
+    models = found["model"]
+    if len(models) > 1:
+        models.discard("AI models")
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+_PRODUCTS = frozenset({"Gemini", "Bard", "Cloud AI", "Copilot", "ChatGPT", "Meta AI", "Llama"})
+
+
+def _compare_scope(old_text: str, new_text: str) -> tuple[list[str], list[str], str | None]:
+    """(widening items, narrowing items, rename note) between two versions of a clause."""
+    old, new = clause_scope(old_text), clause_scope(new_text)
+    widen: list[str] = []
+    narrow: list[str] = []
+    rename = None
+    added_models = sorted(new["model"] - old["model"])
+    removed_models = sorted(old["model"] - new["model"])
+    if (
+        len(added_models) == 1
+        and len(removed_models) == 1
+        and added_models[0] in _PRODUCTS
+        and removed_models[0] in _PRODUCTS
+    ):
+        rename = f"product renamed: {removed_models[0]} → {added_models[0]}"
+        added_models = removed_models = []
+    if not old["model"] & _PRODUCTS:
+        # naming a product where the clause said "our Services" makes it more specific, not wider
+        added_models = [m for m in added_models if m not in _PRODUCTS]
+    for label, items in (
+        ("new data categories", sorted(new["data"] - old["data"])),
+        ("new recipients", sorted(new["recipient"] - old["recipient"])),
+        ("new models or products", added_models),
+        ("limits removed", sorted(old["limit"] - new["limit"])),
+    ):
+        if items:
+            widen.append(f"{label}: {', '.join(items)}")
+    for label, items in (
+        ("data categories dropped", sorted(old["data"] - new["data"])),
+        ("recipients dropped", sorted(old["recipient"] - new["recipient"])),
+        ("models or products dropped", removed_models),
+        ("new limits", sorted(new["limit"] - old["limit"])),
+    ):
+        if items:
+            narrow.append(f"{label}: {', '.join(items)}")
+    return widen, narrow, rename
+
+
+def _scope_summary(text: str) -> str:
+    scope = clause_scope(text)
+    parts = []
+    if scope["data"]:
+        parts.append("data: " + ", ".join(sorted(scope["data"])))
+    if scope["model"]:
+        parts.append("models: " + ", ".join(sorted(scope["model"])))
+    if scope["recipient"]:
+        parts.append("recipients: " + ", ".join(sorted(scope["recipient"])))
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _category(state: str | None, cls: Classification) -> str:
+    if state == _PROMISE:
+        return "training-permission"
+    if state == _FEATURE:
+        return "ai-feature-use-not-training"
+    return cls.category
+
+
+def _finding(
+    kind: str,
+    severity: str,
+    category: str,
+    old: Clause | None,
+    new: Clause | None,
+    signals: tuple[str, ...],
+    explanation: str,
+) -> FindingData:
+    where = new if new is not None else old
+    assert where is not None
+    if category == "ai-feature-use-not-training":
+        severity = "low"
+    return FindingData(
+        kind=kind,
+        category=category,
+        severity=severity,
+        before=old.text if old is not None else None,
+        after=new.text if new is not None else None,
+        signals=signals,
+        heading_path=where.heading_path,
+        explanation=explanation,
+    )
+
+
+def _with_scope(sentence: str, text: str) -> str:
+    summary = _scope_summary(text)
+    return f"{sentence} ({summary})" if summary else sentence
+
+
+def _appeared(
+    state: str | None, cls: Classification, old: Clause | None, new: Clause
+) -> FindingData | None:
+    """A clause that is AI-related now and was not before (added, or reworded into one)."""
+    cat = _category(state, cls)
+    if state == _TRAINING:
+        verb = "lets others use" if cat == "licensing-to-third-parties" else "permits using"
+        text = _with_scope(f"new clause {verb} user data to train or improve AI", new.text)
+        return _finding("added", "high", cat, old, new, cls.signals, text)
+    if state == _OPT_OUT:
+        text = "a new control over the use of user data for AI training"
+        return _finding("opt-out-added", "medium", cat, old, new, cls.signals, text)
+    if state == _PROMISE:
+        text = "a new promise not to use user data for AI training"
+        return _finding("narrowed", "medium", cat, old, new, cls.signals, text)
+    if state == _FEATURE:
+        text = "new clause about AI used on user data (no training)"
+        return _finding("added", "low", cat, old, new, cls.signals, text)
+    return None
+
+
+def _disappeared(
+    state: str | None, cls: Classification, old: Clause, new: Clause | None
+) -> FindingData | None:
+    """A clause that was AI-related and no longer is (removed, or reworded out of it)."""
+    cat = _category(state, cls)
+    if state == _TRAINING:
+        text = "an AI-training clause was removed or no longer mentions AI training"
+        return _finding("removed", "medium", cat, old, new, cls.signals, text)
+    if state == _OPT_OUT:
+        text = "a control over the use of user data for AI training was removed"
+        return _finding("opt-out-removed", "high", cat, old, new, cls.signals, text)
+    if state == _PROMISE:
+        text = "a promise not to use user data for AI training was removed"
+        return _finding("widened", "high", cat, old, new, cls.signals, text)
+    if state == _FEATURE:
+        text = "a clause about AI used on user data was removed"
+        return _finding("removed", "low", cat, old, new, cls.signals, text)
+    return None
+
+
+_MEANING_PREFIXES = (
+    "verb.",
+    "nom.",
+    "use.",
+    "obj.",
+    "neg.",
+    "cond.",
+    "ctl.",
+    "recip.",
+    "restrict.",
+)
+
+
+def _reworded(change: ClauseChange) -> FindingData | None:
+    old, new = change.old, change.new
+    assert old is not None and new is not None
+    c_old, c_new = _classify(old), _classify(new)
+    s_old, s_new = _state(c_old), _state(c_new)
+    if s_old is None and s_new is None:
+        return None
+    if s_old is None or (s_old == _FEATURE and s_new in (_TRAINING, _OPT_OUT, _PROMISE)):
+        return _appeared(s_new, c_new, old, new)
+    if s_new is None or (s_new == _FEATURE and s_old in (_TRAINING, _OPT_OUT, _PROMISE)):
+        return _disappeared(s_old, c_old, old, new)
+    signals = tuple(dict.fromkeys(c_new.signals + c_old.signals))
+    cat = _category(s_new, c_new)
+    if s_old != s_new:
+        if s_new == _OPT_OUT:
+            return _finding(
+                "opt-out-added",
+                "medium",
+                cat,
+                old,
+                new,
+                signals,
+                "the AI-training clause now comes with a user control",
+            )
+        if s_old == _OPT_OUT:
+            return _finding(
+                "opt-out-removed",
+                "high",
+                cat,
+                old,
+                new,
+                signals,
+                "the user control over AI training was removed from this clause",
+            )
+        if s_new == _PROMISE:
+            return _finding(
+                "narrowed",
+                "medium",
+                cat,
+                old,
+                new,
+                signals,
+                "the clause now says user data is not used for AI training",
+            )
+        return _finding(
+            "widened",
+            "high",
+            cat,
+            old,
+            new,
+            signals,
+            "a promise not to use user data for AI training became a permission",
+        )
+
+    widen, narrow, rename = _compare_scope(old.text, new.text)
+    if s_new == _PROMISE:
+        # a promise that covers more is a narrower permission, and the other way round
+        widen, narrow = narrow, widen
+        if narrow:
+            return _finding(
+                "narrowed",
+                "medium",
+                cat,
+                old,
+                new,
+                signals,
+                "the promise not to train AI now covers more: " + "; ".join(narrow),
+            )
+        if widen:
+            return _finding(
+                "widened",
+                "high",
+                cat,
+                old,
+                new,
+                signals,
+                "the promise not to train AI now covers less: " + "; ".join(widen),
+            )
+    elif s_new != _FEATURE:
+        if widen:
+            return _finding("widened", "high", cat, old, new, signals, "; ".join(widen))
+        if narrow:
+            return _finding("narrowed", "medium", cat, old, new, signals, "; ".join(narrow))
+    changed = {s for s in c_old.signals if s.startswith(_MEANING_PREFIXES)} ^ {
+        s for s in c_new.signals if s.startswith(_MEANING_PREFIXES)
+    }
+    if rename:
+        return _finding("reworded", "medium", cat, old, new, signals, rename)
+    if changed:
+        return _finding(
+            "reworded",
+            "medium",
+            cat,
+            old,
+            new,
+            signals,
+            "AI clause reworded; signals changed: " + ", ".join(sorted(changed)),
+        )
+    return _finding(
+        "reworded",
+        "low",
+        cat,
+        old,
+        new,
+        signals,
+        "AI clause reworded without a change in what it permits",
+    )
+
+
+def _doc_key(clauses: list[Clause]) -> str:
+    return " " + " ".join(comparable(c.text) for c in clauses) + " "
+
+
+def _still_present(clause: Clause, other_doc: str) -> bool:
+    key = comparable(clause.text)
+    return bool(key) and f" {key} " in other_doc
+
+
+def clause_keys(text: str) -> frozenset[str]:
+    """Comparison keys of all clauses of a version, for ``previously_seen``."""
+    return frozenset(comparable(c.text) for c in _segment(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _segment(text: str) -> tuple[Clause, ...]:
+    # consecutive pairs share a version: (v1, v2), (v2, v3) ... segment each text once
+    return tuple(segment(text))
+
+
+def findings_for_change(
+    old_text: str, new_text: str, *, previously_seen: Collection[str] = ()
+) -> list[FindingData]:
+    """AI-training findings of the change from ``old_text`` to ``new_text`` (in new-doc order).
+
+    ``previously_seen`` (optional) holds ``clause_keys`` of versions *before* ``old_text``. An
+    AI clause that "appears" but was already in an earlier version is a capture flapping back
+    (a page variant, an expanded section), not news: it is reported with severity "low".
+    """
+    old = list(_segment(old_text))
+    new = list(_segment(new_text))
+    old_doc = new_doc = ""
+    findings: list[FindingData] = []
+    seen: set[tuple[str, str, str | None, str | None]] = set()
+    for change in align(old, new):
+        if change.kind in ("unchanged", "moved"):
+            continue
+        if not old_doc:
+            old_doc, new_doc = _doc_key(old), _doc_key(new)
+        finding = None
+        if change.kind == "added":
+            assert change.new is not None
+            if _still_present(change.new, old_doc):
+                continue  # the sentence existed before, only its segmentation changed
+            cls = _classify(change.new)
+            finding = _appeared(_state(cls), cls, None, change.new)
+            if (
+                finding is not None
+                and previously_seen
+                and comparable(change.new.text) in previously_seen
+            ):
+                finding = replace(
+                    finding,
+                    severity="low",
+                    explanation="clause reappeared (it was in an earlier version): "
+                    + finding.explanation,
+                )
+        elif change.kind == "removed":
+            assert change.old is not None
+            if _still_present(change.old, new_doc):
+                continue
+            cls = _classify(change.old)
+            finding = _disappeared(_state(cls), cls, change.old, None)
+        else:
+            assert change.old is not None and change.new is not None
+            if comparable(change.old.text) == comparable(change.new.text):
+                continue
+            if _still_present(change.old, new_doc) and _still_present(change.new, old_doc):
+                continue  # both wordings exist in both versions: a duplicate re-paired
+            finding = _reworded(change)
+        if finding is None:
+            continue
+        key = (finding.kind, finding.category, finding.before, finding.after)
+        if key in seen:
+            continue
+        seen.add(key)
+        findings.append(finding)
+    return findings
+
+
+def baseline_findings(text: str) -> list[FindingData]:
+    """The AI-training clauses of a document's first version: kind "present", never alerts."""
+    findings: list[FindingData] = []
+    seen: set[str] = set()
+    for clause in _segment(text):
+        cls = _classify(clause)
+        if not cls.ai_training:
+            continue
+        key = comparable(clause.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        findings.append(
+            FindingData(
+                kind="present",
+                category=cls.category,
+                severity="info",
+                before=None,
+                after=clause.text,
+                signals=cls.signals,
+                heading_path=clause.heading_path,
+                explanation=_with_scope(
+                    "AI-training clause present in the first version", clause.text
+                ),
+            )
+        )
+    return findings
