@@ -61,7 +61,8 @@ class Classification:
 
 
 def _c(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+    # patterns run on the normalised, lowercased clause (``_Text.s``)
+    return re.compile(pattern)
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,9 @@ class _Text:
 
     @classmethod
     def of(cls, text: str) -> _Text:
-        s = _SPACES.sub(" ", text.translate(_NORMALISE).lower()).strip()
+        if not text.isascii():
+            text = text.translate(_NORMALISE)
+        s = _SPACES.sub(" ", text.lower()).strip()
         starts, ends, words = [], [], []
         for m in _TOKEN.finditer(s):
             starts.append(m.start())
@@ -285,13 +288,43 @@ def _instrument_between(t: _Text, a: int, b: int) -> bool:
     return any(w in L.INSTRUMENT_WORDS for w in t.words[a:b])
 
 
-def _find_events(t: _Text, rules: _Rules, ai_hits: list[tuple[str, int, int]]) -> list[_Event]:
+# words allowed between "for" and the AI object in "use your data for (the training of) AI"
+_FOR_GAP = frozenset(
+    {
+        "the",
+        "our",
+        "its",
+        "their",
+        "a",
+        "an",
+        "future",
+        "new",
+        "generative",
+        "training",
+        "developing",
+        "improving",
+        "building",
+        "development",
+        "improvement",
+        "of",
+    }
+)
+
+
+def _find_events(
+    t: _Text,
+    rules: _Rules,
+    ai_hits: list[tuple[str, int, int]],
+    data: list[tuple[str, int, int]],
+) -> list[_Event]:
     events: list[_Event] = []
     people_spans = t.find(rules.training_people)
     for vid, strength, pat in rules.verbs:
         for m in pat.finditer(t.s):
             v0, v1 = t.span(m)
             word = t.words[v0]
+            if v0 > 0 and t.words[v0 - 1] == "-":
+                continue  # "AI-enhanced features", "ML-trained": an adjective, not a verb
             if vid == "verb.train":
                 if any(a <= v0 < b for a, b in people_spans):
                     continue
@@ -313,6 +346,8 @@ def _find_events(t: _Text, rules: _Rules, ai_hits: list[tuple[str, int, int]]) -
             found = None
             if not passive:
                 for oid, a, _b in ai_hits:
+                    if "your" in t.words[window[0] : a]:
+                        continue  # "improve your AI images": the user's AI output, not a model
                     if window[0] <= a < window[1] and not _instrument_between(t, v1, a):
                         found = (oid, a)
                         break
@@ -341,7 +376,7 @@ def _find_events(t: _Text, rules: _Rules, ai_hits: list[tuple[str, int, int]]) -
                     continue
             head = t.substring(v1, min(len(t.words), v1 + 5))
             tech = next((oid for oid, pat2 in rules.tech_objects if pat2.search(head)), None)
-            if tech and word != "training":
+            if tech and word in ("train", "trains", "retrain", "retrains", "re-train"):
                 events.append(_Event(vid, "event.strong-tech", v0, tech, v1))
                 continue
             if ai_hits and word != "training":
@@ -371,9 +406,15 @@ def _find_events(t: _Text, rules: _Rules, ai_hits: list[tuple[str, int, int]]) -
         end = t.clause_end(u1, 16)
         for j in range(u1, end):
             if t.words[j] == "for":
-                after = [h for h in ai_hits if j < h[1] <= j + 3]
+                if not any(u1 <= d[1] < j for d in data):
+                    break  # "Terms of Use for Gemini": nothing is being used
+                after = [
+                    h
+                    for h in ai_hits
+                    if j < h[1] <= j + 3 and all(w in _FOR_GAP for w in t.words[j + 1 : h[1]])
+                ]
                 if after and not rules.ai_feature_objects.search(
-                    t.substring(after[0][1], after[0][2] + 1)
+                    t.substring(after[0][1], after[0][2] + 2)
                 ):
                     nxt = t.words[after[0][2]] if after[0][2] < len(t.words) else ""
                     if nxt not in (
@@ -398,15 +439,14 @@ def _analyse(text: str) -> _Analysis:
     rules = _rules()
     t = _Text.of(text)
     ai_hits = _ai_object_hits(t, rules)
-    events = _find_events(t, rules, ai_hits) if ai_hits or "train" in t.s else []
     data: list[tuple[str, int, int]] = []
     own = t.find(rules.own_content)
     for did, pat in rules.user_data:
         for a, b in t.find(pat):
             if any(x <= a < y for x, y in own):
                 continue
-            # an AI interaction with a model's own output ("model responses") is not user data
             data.append((did, a, b))
+    events = _find_events(t, rules, ai_hits, data) if ai_hits or "train" in t.s else []
     signals: list[str] = []
     return _Analysis(t, events, ai_hits, data, signals)
 
@@ -461,7 +501,10 @@ def _condition_spans(t: _Text, rules: _Rules) -> list[tuple[int, int]]:
 def _controls(t: _Text, rules: _Rules, skip_conditions: bool = True) -> list[str]:
     spans = _condition_spans(t, rules) if skip_conditions else []
     found = []
+    label_like = len(t.words) <= 16 and not t.s.rstrip().endswith("?")
     for cid, pat in rules.controls:
+        if cid == "ctl.first-person" and not label_like:
+            continue
         for m in pat.finditer(t.s):
             if any(a <= m.start() < b for a, b in spans):
                 continue
@@ -534,7 +577,9 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
     if best is None:
         score, ev, _, _ = max(negative, key=lambda x: x[0])
         c0 = t.clause_start(ev.verb_at)
-        tail = t.s[t.starts[c0] :] if c0 < len(t.starts) else ""
+        # an exception only counts after the negator: "we won't ... unless you ..."
+        neg_m = rules.negators.search(t.s, t.starts[c0] if c0 < len(t.starts) else 0)
+        tail = t.s[neg_m.end() :] if neg_m else ""
         if not restricted and rules.exceptions.search(tail):
             exception = True
             signals.append(_negation_id(t, rules, ev))
@@ -564,6 +609,7 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
         and not ev.kind.startswith("nom.")
         and _ai_subject(an)
         and not _ANY_ACTOR.search(t.s)
+        and not controls_all
     ):
         # "LLMs learn from data ... people who help train the models", "Alexa's models may
         # produce content based on data used to train these models": a description of how AI
@@ -586,7 +632,18 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
 
     recipients = [rid for rid, pat in rules.recipients if pat.search(t.s)]
     their = bool(rules.their_models.search(t.s))
-    licensing = bool(recipients) and (bool(rules.share.search(t.s)) or their)
+    # "so that Microsoft can train ...", "to enable OpenAI to train ..."
+    recipient_actor = (
+        bool(
+            re.search(
+                r"\b(?:microsoft|openai|anthropic|affiliates|partners|third parties)"
+                r"(?: (?:to|can|may|will|could|might|also|help|it can))+$",
+                t.substring(max(0, ev.verb_at - 6), ev.verb_at),
+            )
+        )
+        and "interests of" not in t.s
+    )
+    licensing = bool(recipients) and (bool(rules.share.search(t.s)) or their or recipient_actor)
     signals.extend(conditions)
     used_controls = controls_all if (exception or via_control) else controls
     signals.extend(used_controls)
@@ -595,6 +652,12 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
         if their:
             signals.append("recip.their-models")
     signals_t = tuple(dict.fromkeys(signals))
+    if score < L.THRESHOLD and rules.bare_training.search(t.s):
+        strong = [c for c in controls_all if c in _INHERITING_CONTROLS]
+        if strong:
+            # "you can turn off training in the Sora settings"
+            sig = tuple(dict.fromkeys([*signals, "nom.training-bare", *strong]))
+            return w["event.training-control"], "opt-out", sig, False
     if score < L.THRESHOLD:
         return (
             score,
@@ -646,6 +709,12 @@ def _strong_control(controls: list[str]) -> bool:
     return any(c in ("ctl.opt-out", "ctl.turn-off", "ctl.first-person") for c in controls)
 
 
+@functools.lru_cache(maxsize=16384)
+def _relevant(text: str) -> bool:
+    """Cheap first pass: most clauses mention nothing about AI or training at all."""
+    return bool(_rules().prefilter.search(text.lower()))
+
+
 def classify(text: str, context: Sequence[str] = ()) -> Classification:
     """Classify one clause; ``context`` is its heading path / list lead-in, outermost first.
 
@@ -657,8 +726,8 @@ def classify(text: str, context: Sequence[str] = ()) -> Classification:
     rules = _rules()
     w = rules.weights
     near = [c for c in list(context)[-2:] if c]
-    relevant = bool(rules.prefilter.search(text))
-    ctx_relevant = any(rules.prefilter.search(c) for c in near)
+    relevant = _relevant(text)
+    ctx_relevant = any(_relevant(c) for c in near)
     if not relevant and not ctx_relevant:
         return Classification(False, 0.0, "not-ai", ())
 

@@ -236,10 +236,8 @@ RECIPIENTS: tuple[tuple[str, str], ...] = (
         "recip.affiliates",
         r"\baffiliates?\b|\bparent company\b|\bgroup companies\b|\bfamily of companies\b|\bsubsidiar(?:y|ies)\b",
     ),
-    (
-        "recip.named",
-        r"\bmicrosoft\b|\bopenai\b|\bgoogle\b|\bmeta\b|\bamazon\b|\banthropic\b|\bxai\b",
-    ),
+    # companies that receive other platforms' data for AI (the policy's own company is not one)
+    ("recip.named", r"\bmicrosoft\b|\bopenai\b|\banthropic\b"),
 )
 SHARE_VERBS = (
     "share.verb",
@@ -260,7 +258,8 @@ CONTROLS: tuple[tuple[str, str], ...] = (
     ("ctl.preference", r"\bpreferences?\b|\bcontrols?\b"),
     (
         "ctl.turn-off",
-        r"\bturn(?:s|ed|ing)? (?:it |this |that |them )?(?:off|on)\b|\bswitch(?:es|ed|ing)? (?:it |this )?(?:off|on)\b|\bdisabl(?:e|es|ed|ing)\b",
+        r"\bturn(?:s|ed|ing)? (?:it |this |that |them )?(?:off|on)\b|\bswitch(?:es|ed|ing)? (?:it |this )?(?:off|on)\b|\bdisabl(?:e|es|ed|ing)\b"
+        r"|\bif you enable\b|\benabl(?:e|es|ed|ing) (?:the|this|your) (?:\w+ ){0,3}(?:setting|option|mode|control|toggle)\b",
     ),
     ("ctl.consent", r"\bconsent\b|\bwithdraw\w*\b|\bpermission\b"),
     (
@@ -269,7 +268,9 @@ CONTROLS: tuple[tuple[str, str], ...] = (
         r"|\bif you (?:would like|prefer|wish|do not want|don't want)\b",
     ),
     ("ctl.request", r"\bsubmit (?:a |an )?(?:requests?|objections?|forms?)\b|\bright to object\b"),
-    ("ctl.first-person", r"\b(?:my|i)\b"),
+    # settings labels speak in the first person ("Use my data for training ..."); "(i)" is a
+    # list numeral, not "I"
+    ("ctl.first-person", r"\bmy\b|(?<!\()\bi\b(?!\))"),
 )
 CONDITIONS: tuple[tuple[str, str], ...] = (
     ("cond.unless", r"\bunless\b"),
@@ -336,6 +337,9 @@ FEATURES: tuple[tuple[str, str], ...] = (
 )
 INSTRUMENT_WORDS = frozenset(
     {
+        "in",
+        "within",
+        "inside",
         "using",
         "with",
         "through",
@@ -378,15 +382,20 @@ SCOPE_DATA: tuple[tuple[str, str, str], ...] = (
     (
         "scope.data.public",
         "public information",
-        r"\bpublic(?:ly)?[- ]?(?:available|shared)? (?:information|data|content|posts)\b",
+        r"\bpublic(?:ly)?[- ]?(?:available|shared)? (?:and licensed )?(?:information|data|content|posts)\b",
     ),
     (
         "scope.data.ai-interactions",
         "AI interactions",
-        r"\binteractions? with\b|\bprompts?\b|\binputs?\b|\boutputs?\b|\bqueries\b",
+        r"\binteractions? with\b|\bprompts?\b|\binputs?\b|\bqueries\b",
     ),
     ("scope.data.profile", "profile data", r"\bprofiles?\b"),
-    ("scope.data.activity", "activity data", r"\bactivity\b|\bsearch history\b|\busage\b"),
+    (
+        "scope.data.activity",
+        "activity data",
+        r"\b(?:your|browsing|search|app|location|online) activity\b|\bactivity (?:data|information)\b"
+        r"|\bsearch history\b|\busage (?:data|information)\b",
+    ),
     ("scope.data.feedback", "feedback", r"\bfeedback\b"),
     (
         "scope.data.non-users",
@@ -400,20 +409,29 @@ SCOPE_DATA: tuple[tuple[str, str, str], ...] = (
     ),
     ("scope.data.sensitive", "sensitive data", r"\bsensitive\b|\bbiometric\b|\bhealth\b"),
 )
+# Recipients count when data goes *to* them ("share ... with our affiliates", "to third
+# parties", "third parties may use it"), not when it comes from them.
+_TO = r"\b(?:with|to)(?: our| its| their| selected| trusted| certain)?(?: parent company,?)? "
 SCOPE_RECIPIENTS: tuple[tuple[str, str, str], ...] = (
     (
         "scope.recipient.affiliates",
         "affiliates",
-        r"\baffiliates?\b|\bparent company\b|\bgroup companies\b",
+        _TO + r"(?:affiliates?|parent company|group companies)\b",
     ),
     (
         "scope.recipient.third-parties",
         "third parties",
-        r"\bthird[- ]part(?:y|ies)\b|\bpartners\b|\bother companies\b|\bcollaborators\b|\bresearchers\b",
+        _TO
+        + r"(?:third[- ]part(?:y|ies)|(?:\w+ )?partners|other companies|collaborators|researchers)\b"
+        r"|\b(?:third[- ]parties|partners|recipients) (?:who |that )?(?:may|can|to|will) (?:use|train)\b",
     ),
-    ("scope.recipient.microsoft", "Microsoft", r"\bmicrosoft\b"),
-    ("scope.recipient.openai", "OpenAI", r"\bopenai\b"),
-    ("scope.recipient.google", "Google", r"\bgoogle\b"),
+    (
+        "scope.recipient.microsoft",
+        "Microsoft",
+        _TO + r"microsoft\b|\bmicrosoft(?:'s)? (?:ai|to train|can train|for its)\b",
+    ),
+    ("scope.recipient.openai", "OpenAI", _TO + r"openai\b"),
+    ("scope.recipient.google", "Google", _TO + r"google\b"),
 )
 SCOPE_MODELS: tuple[tuple[str, str, str], ...] = (
     ("scope.model.ai", "AI models", r"\bai models?\b|\bartificial intelligence\b|\bai\b"),
