@@ -491,7 +491,7 @@ class _Doc:
 
 def _load(body: bytes, content_type: str | None, url: str | None) -> _Doc:
     """Bytes -> parsed document, after the checks that need no selection."""
-    if not body or not body.strip():
+    if not body or body.isspace():
         raise ExtractionFailed(
             "empty",
             f"{_where(url)} returned an empty body ({len(body or b'')} bytes) — the server sent "
@@ -686,36 +686,46 @@ def _select(doc: _Doc, select: tuple[str, ...]) -> tuple[list[Any], bool]:
     return [r for _, r in keyed], True
 
 
+def _last_element(root: Any) -> Any:
+    last = root
+    while len(last):
+        last = last[-1]
+    return last
+
+
 def _truncated(doc: _Doc, regions: list[Any], explicit: bool) -> bool:
-    """The document was cut inside the selected content (see the module notes on truncation).
+    """The document was cut inside the selected content - only when that is clear.
 
     Many complete pages omit ``</body></html>`` (policies.google.com does), so a missing end tag
-    alone proves nothing. A page counts as cut when it has no closing tags AND its last element
-    lies inside an explicitly selected region (the region never ended), or - for the implicit
-    whole-body region - when the bytes stop in the middle of a tag or of text.
+    alone proves nothing. For an explicitly selected region the page counts as cut when it has
+    no closing ``</body>``/``</html>``, its last element lies inside the region (the region never
+    ended), and either the bytes stop in the middle of a tag, of text or of a character, or the
+    end of the page closes no element of the region's kind. For the implicit whole-body region
+    only a stop in the middle of a tag, of text or of a character counts.
     """
     if doc.closed:
         return False
-    if doc.decoded.cut_tail:
+    tail = doc.body[-2048:].rstrip()
+    mid = doc.decoded.cut_tail or not tail.endswith(b">")
+    if not explicit:
+        return mid
+    last = _last_element(doc.root)
+    regions_set = set(regions)
+    if last not in regions_set and not any(a in regions_set for a in last.iterancestors()):
+        return False
+    if mid:
         return True
-    last = doc.root
-    while len(last):
-        last = last[-1]
-    if explicit:
-        regions_set = set(regions)
-        return last in regions_set or any(a in regions_set for a in last.iterancestors())
-    return not doc.body.rstrip().endswith(b">")
+    low = tail.lower()
+    return not any(f"</{r.tag}".encode() in low for r in regions if isinstance(r.tag, str))
 
 
 def _cut_outside_selection(doc: _Doc) -> bool:
     """For a page whose selector matched nothing: does it look cut rather than re-laid-out?"""
     if doc.closed:
         return False
-    if doc.decoded.cut_tail or not doc.body.rstrip().endswith(b">"):
+    if doc.decoded.cut_tail or not doc.body[-2048:].rstrip().endswith(b">"):
         return True
-    last = doc.root
-    while len(last):
-        last = last[-1]
+    last = _last_element(doc.root)
     return last.tag in ("script", "style", "head") or any(
         a.tag in ("script", "style", "head") for a in last.iterancestors()
     )

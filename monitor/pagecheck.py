@@ -158,6 +158,9 @@ _LOGIN_PATH_RE = re.compile(
 )
 
 
+_LOGIN_HOSTS = ("login.", "signin.", "sso.", "auth.")
+
+
 def check_url(url: str | None) -> Verdict | None:
     """A final URL (after redirects) that is a wall endpoint rather than a document."""
     if not url:
@@ -176,7 +179,11 @@ def check_url(url: str | None) -> Verdict | None:
         return _verdict("consent-wall", f"a redirect to {host}")
     if host.endswith("google.com") and path.startswith("/sorry"):
         return _verdict("captcha", "Google's 'unusual traffic' page (/sorry/)")
-    if host == "accounts.google.com" or _LOGIN_PATH_RE.search(path):
+    if (
+        host == "accounts.google.com"
+        or (host.startswith(_LOGIN_HOSTS) and host.count(".") >= 2)
+        or _LOGIN_PATH_RE.search(path)
+    ):
         return _verdict("login-wall", f"a login URL ({host}{path})")
     return None
 
