@@ -58,8 +58,11 @@ def crawl(settings: Settings, engine, run_id: int, services: list[str]) -> tuple
     maker = store.session_factory(engine)
     jobs = jobs_for(settings, maker, services)
     writer = SnapshotWriter(maker, run_id)
-    scrapy_conf = scrapy_settings.build(settings.crawl, log_level=_scrapy_level(settings))
-    process = CrawlerProcess(scrapy_conf, install_root_handler=True)
+    any_js = any(j.needs_js for service_jobs in jobs.values() for j in service_jobs)
+    scrapy_conf = scrapy_settings.build(
+        settings.crawl, log_level=_scrapy_level(settings), use_js=any_js
+    )
+    process = CrawlerProcess(scrapy_conf)
     js = scrapy_settings.js_available(settings.crawl)
     for slug, service_jobs in jobs.items():
         process.crawl(

@@ -22,7 +22,9 @@ def js_available(crawl: CrawlSettings) -> bool:
     )
 
 
-def build(crawl: CrawlSettings, log_level: str = "WARNING", *, use_js: bool = True) -> dict[str, Any]:
+def build(
+    crawl: CrawlSettings, log_level: str = "WARNING", *, use_js: bool = True
+) -> dict[str, Any]:
     """Scrapy settings; the Playwright handlers (and their asyncio reactor and browser) are
     only installed when ``use_js`` says some document of this crawl needs rendering."""
     settings: dict[str, Any] = {

@@ -79,8 +79,12 @@ def test_noise_outside_the_selection_and_link_churn_is_not_a_substantive_change(
         (Page("<html><body>Internal error</body></html>", status=500), "transient"),
         (Page("<html><body>Gone</body></html>", status=404), "not-found"),
         (Page("", status=200), "empty"),
-        (Page(policy_page().replace("<main>", "<div class='layout'>").replace("</main>", "</div>")),
-         "structure-changed"),
+        (
+            Page(
+                policy_page().replace("<main>", "<div class='layout'>").replace("</main>", "</div>")
+            ),
+            "structure-changed",
+        ),
     ],
     ids=["500", "404", "empty-200", "selector-gone"],
 )
@@ -93,7 +97,7 @@ def test_bad_pages_are_failed_fetches_and_never_versions(setup, page, reason):
     server.set("/privacy", page)
     result = run_crawl(settings, engine)
     assert result.exit_code == EXIT_PARTIAL
-    (key, outcome, got_reason, detail), = result.outcomes
+    ((key, outcome, got_reason, detail),) = result.outcomes
     assert (outcome, got_reason) == ("failed", reason), detail
     assert detail and "example/privacy-policy" in detail
     versions = _versions(engine)

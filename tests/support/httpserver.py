@@ -17,7 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Page:
     body: bytes | str = b""
     status: int = 200
-    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+    headers: dict[str, str] = field(
+        default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"}
+    )
 
     def raw(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
