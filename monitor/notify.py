@@ -164,6 +164,7 @@ def _library_logs(secrets: list[str]) -> Iterator[_RedactingHandler]:
             lg.setLevel(level)
 
 
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^\"')(]+")
 _DEBUG_REASON = re.compile(r"Exception|Errno|refused|timed out|Timeout|unreachable|SSL", re.I)
 
 
@@ -180,6 +181,9 @@ def _error_text(messages: list[tuple[int, str]]) -> str:
     seen: list[str] = []
     for m in keep:
         m = " ".join(m.split())
+        errno = _ERRNO.search(m)
+        if errno:  # the innermost reason says it all ("[Errno 111] Connection refused")
+            m = errno.group(0).rstrip(" .")
         m = m if len(m) <= 240 else m[:239] + "…"
         if m and m not in seen:
             seen.append(m)

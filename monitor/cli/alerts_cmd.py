@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli.output import emit_json, iso, table, when
+from monitor.cli.output import emit_json, iso, when
 
 STATUSES = ("pending", "sending", "sent", "failed")
 
@@ -45,18 +45,25 @@ def alerts(ctx: click.Context, status: str | None, as_json: bool, limit: int) ->
     if not rows:
         click.echo(f"no {status} alerts" if status else "no alerts")
         return
-    lines = [
-        (
-            row["alert"],
-            row["status"],
-            row["attempts"],
-            when(row["created_at"]),
-            row["channel"],
-            row["subject"] + (f" [error: {row['last_error']}]" if row["last_error"] else ""),
+    max_attempts = app.settings.alerts.max_attempts
+    for row in rows:
+        state = row["status"]
+        if state == "sent":
+            state += f" {when(row['sent_at'])}"
+        elif state == "pending" and row["next_attempt_at"]:
+            state += f", next try {when(row['next_attempt_at'])}"
+        click.echo(
+            f"#{row['alert']}  {state}  (tries {row['attempts']}/{max_attempts})  "
+            f"{row['channel']}  created {when(row['created_at'])}"
         )
-        for row in rows
-    ]
-    click.echo(table(["ALERT", "STATUS", "TRIES", "CREATED", "CHANNEL", "SUBJECT"], lines))
+        click.echo(f"    {row['subject']}")
+        if row["last_error"] and row["status"] != "sent":
+            click.echo(f"    last error: {_short(row['last_error'])}")
+
+
+def _short(text: str, width: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @alerts.command()

@@ -25,6 +25,7 @@ from tests.integration.test_notify_support import (
     SMTPSink,
     free_port,
     make_settings,
+    migrate,
     seed_change,
     seed_tracking,
     sessionmaker_for,
@@ -49,13 +50,9 @@ def http_sink():
 
 @pytest.fixture
 def sqlite_url(tmp_path):
-    from monitor.db import make_engine, upgrade
-
-    url = f"sqlite:///{tmp_path / 'pw.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
+    """Channel formats do not depend on the database: SQLite only here (the outbox tests run
+    on PostgreSQL too)."""
+    return migrate(f"sqlite:///{tmp_path / 'pw.db'}")
 
 
 def _queue_change(url, settings, findings=None):

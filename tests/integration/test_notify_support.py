@@ -4,28 +4,22 @@
   (so the password really travels, and the tests can check it never shows up anywhere else).
 - :class:`HTTPSink`: a threaded http.server that records JSON posts (Apprise ``json://`` and
   Mattermost ``mmost://`` webhooks).
-- ``migrated_database``: a fresh SQLite file, and a fresh PostgreSQL database when one is reachable
-  (``POLICYWATCH_TEST_PG_URL`` / ``POLICYWATCH_TEST_DATABASE_URL`` or postgres@127.0.0.1:5432),
-  built with Alembic ``upgrade head`` and dropped afterwards.
+- ``migrate``: builds the schema of a fresh database (tests/conftest.py's ``db_url`` gives a
+  SQLite file and a throw-away PostgreSQL database) with Alembic ``upgrade head``.
 - ``seed_change`` / ``seed_tracking``: Document, two Versions, Change and Findings via the ORM.
 """
 
 from __future__ import annotations
 
-import contextlib
 import email
 import email.policy
 import json
-import os
-import secrets as pysecrets
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 SMTP_USER = "alerts"
 SMTP_PASSWORD = "Sup3r-Secret-SMTP-pw"
@@ -144,6 +138,7 @@ class HTTPSink:
 
     status: int = 200
     posts: list[Post] = field(default_factory=list)
+    port: int = 0
 
     def start(self) -> HTTPSink:
         sink = self
@@ -161,7 +156,7 @@ class HTTPSink:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -183,53 +178,14 @@ class HTTPSink:
 # ---------------------------------------------------------------------------------------------
 
 
-def _pg_admin_url() -> str:
-    return (
-        os.environ.get("POLICYWATCH_TEST_PG_URL")
-        or os.environ.get("POLICYWATCH_TEST_DATABASE_URL")
-        or "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-
-
-def _pg_conninfo(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    return u.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextlib.contextmanager
-def migrated_database(kind: str, tmp_path):
-    """A migrated, empty database: a SQLite file, or a throw-away PostgreSQL database
-    (skips when PostgreSQL is not reachable)."""
+def migrate(url: str) -> str:
+    """Build the schema the only supported way (Alembic ``upgrade head``)."""
     from monitor.db import make_engine, upgrade
 
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'policywatch.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
-        return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    admin = _pg_admin_url()
-    try:
-        conn = psycopg.connect(_pg_conninfo(admin), autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL not reachable ({type(exc).__name__})")
-    name = f"pw_notify_{pysecrets.token_hex(6)}"
-    conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
-    finally:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
 
 
 def make_settings(database_url: str, channels, **kw):
