@@ -865,7 +865,7 @@ class _Writer:
     cases (empty element, inline element) handled first and without further calls.
     """
 
-    __slots__ = ("blocks", "buf", "lists", "marker", "cont", "flat", "hidden")
+    __slots__ = ("blocks", "buf", "lists", "marker", "cont", "flat", "hidden", "group", "groups")
 
     def __init__(self, hidden: frozenset[Any] = frozenset()) -> None:
         self.blocks: list[tuple[str, str]] = []
@@ -875,6 +875,10 @@ class _Writer:
         self.cont: str | None = None  # indentation of further lines inside the current <li>
         self.flat = 0  # > 0 inside table cells, headings, links: blocks become spaces
         self.hidden = hidden
+        # Lines of one top-level list (or one table) share a group and are joined by a single
+        # newline; anything else - and the next list - is separated by a blank line.
+        self.group = ""
+        self.groups = 0
 
     # -- output ------------------------------------------------------------------------------
 
@@ -896,7 +900,7 @@ class _Writer:
     def emit(self, lines: list[str], kind: str = "p") -> None:
         cont = self.cont
         if cont is None:
-            self.blocks.append((kind, "\n".join(lines)))
+            self.blocks.append((self.group if kind == "tr" else kind, "\n".join(lines)))
             return
         marker = self.marker
         if marker is not None:
@@ -906,7 +910,7 @@ class _Writer:
             first = cont + lines[0]
         if len(lines) > 1:
             first = "\n".join([first, *(cont + line for line in lines[1:])])
-        self.blocks.append(("li" if kind == "p" else kind, first))
+        self.blocks.append((self.group, first))
 
     def render(self) -> str:
         self.flush()
@@ -914,10 +918,14 @@ class _Writer:
         prev = ""
         for kind, text in self.blocks:
             if parts:
-                parts.append("\n" if kind == prev and kind in ("li", "tr") else "\n\n")
+                parts.append("\n" if kind == prev and kind[:1] == "#" else "\n\n")
             parts.append(text)
             prev = kind
         return "".join(parts)
+
+    def new_group(self) -> None:
+        self.groups += 1
+        self.group = f"#{self.groups}"
 
     # -- walking -----------------------------------------------------------------------------
 
@@ -1035,6 +1043,8 @@ class _Writer:
             self.buf.append(" ")
             return
         self.flush()
+        if not self.lists and self.cont is None:
+            self.new_group()
         start = el.get("start") if ordered else None
         first = int(start) if start and start.strip().lstrip("-").isdigit() else 1
         self.lists.append([ordered, first])
@@ -1050,6 +1060,8 @@ class _Writer:
             return
         self.flush()
         lists = self.lists
+        if not lists and self.cont is None:
+            self.new_group()  # a list item outside any list: a list of its own
         depth = len(lists) or 1
         indent = "  " * (depth - 1)
         if lists and lists[-1][0]:
@@ -1085,6 +1097,8 @@ class _Writer:
             self.children(el)
             self.flush()
             return
+        if self.cont is None:
+            self.new_group()
         caption = el.find("caption")
         if caption is not None and caption not in self.hidden:
             text = _squash(self.inline_text(caption))
