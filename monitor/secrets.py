@@ -44,7 +44,7 @@ def mask_url(url: str) -> str:
     if scheme.startswith(("postgres", "sqlite", "mysql")):
         path = parts.path if scheme.startswith("sqlite") else ("/" + parts.path.lstrip("/"))
         return f"{scheme}://{userinfo}{host}{port}{path}"
-    looks_like_token = len(host) >= 16 or any(c.isdigit() for c in host[:1])
+    looks_like_token = not _is_hostname(host)
     if scheme in ("mailto", "mailtos") and host:
         return (
             f"{scheme}://{userinfo}{host}{port}/…"
@@ -54,6 +54,35 @@ def mask_url(url: str) -> str:
     if not host or looks_like_token or "." not in host:
         return f"{scheme}://{MASK}"
     return f"{scheme}://{userinfo}{host}{port}/{MASK}"
+
+
+_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def _is_hostname(host: str) -> bool:
+    """True for an IP address, ``localhost`` or a dotted name with an alphabetic TLD.
+
+    Apprise puts tokens where a host would be (``slack://T000/…``, ``pbul://o.gn5k…``,
+    ``discord://1234567890/…``): anything that does not look like a real host is one.
+    """
+    import ipaddress
+
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    if host == "localhost":
+        return True
+    labels = host.split(".")
+    return (
+        len(labels) >= 2
+        and all(_LABEL.match(label) for label in labels)
+        and labels[-1].isalpha()
+        and 2 <= len(labels[-1]) <= 24
+    )
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -70,15 +99,23 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def _secret_pieces(url: str) -> list[str]:
-    """Password, user token and long path segments of a URL: each is a secret on its own."""
+    """Each part of a URL that can be a secret on its own: the password, user names and
+    token-like hosts (``tgram://123456789:AAH…``, ``pover://user@token``), long path segments
+    and query values. Query keys and plain lowercase words (``mode=insecure``) are kept."""
     try:
         parts = urlsplit(url)
         password = parts.password
     except ValueError:
         return []
     pieces = [password] if password and len(password) >= 4 else []
-    pieces += [seg for seg in re.split(r"[/?&=]", parts.path + "?" + parts.query) if len(seg) >= 8]
     host = parts.hostname or ""
-    if len(host) >= 16 and "." not in host:
-        pieces.append(host)
+    for piece in re.split(r"[:@]", parts.netloc):
+        if piece.lower() == host and _is_hostname(host):
+            continue
+        pieces += [p for p in {piece, *piece.split(".")} if len(p) >= 8]
+    pieces += [seg for seg in parts.path.split("/") if len(seg) >= 8]
+    for pair in parts.query.split("&"):
+        value = pair.split("=", 1)[1] if "=" in pair else pair
+        if len(value) >= 6 and not (value.isalpha() and value.islower() and len(value) <= 10):
+            pieces.append(value)
     return pieces

@@ -85,7 +85,7 @@ def test_alerts_list_json_and_table(queued):
     assert all(set(r) >= DESIGN_FIELDS for r in rows)
     by_status = {r["status"]: r for r in rows}
     assert set(by_status) == {"sent", "pending"}
-    assert by_status["pending"]["channel"] == "mmost://****"
+    assert by_status["pending"]["channel"] == f"mmost://127.0.0.1:{dead_port}/****"
     assert by_status["sent"]["channel"] == f"json://127.0.0.1:{sink.port}/…"
     assert by_status["pending"]["attempts"] == 1
     assert by_status["pending"]["sent_at"] is None and by_status["sent"]["sent_at"].endswith("Z")
@@ -102,7 +102,7 @@ def test_alerts_list_json_and_table(queued):
     table = pw(["alerts"], env)
     assert table.returncode == 0
     out = _clean(table)
-    assert "pending, next try" in out and "  mmost://****  " in out
+    assert "pending, next try" in out and f"  mmost://127.0.0.1:{dead_port}/****  " in out
     assert "    LinkedIn · Privacy Policy: AI-training clause widened" in out
     assert "    last error: A Connection error occurred" in out and "Connection refused" in out
 
@@ -128,7 +128,7 @@ def test_notify_test_names_the_failing_channel_without_revealing_it(queued):
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert lines[0] == f"ok    #1 json://127.0.0.1:{sink.port}/…"
-    assert lines[1].startswith("FAIL  #2 mmost://****: ")
+    assert lines[1].startswith(f"FAIL  #2 mmost://127.0.0.1:{dead_port}/****: ")
     assert "1 of 2 channels failed" in proc.stderr
     assert "Mattermost" in out  # apprise's debug lines were printed, masked
     assert sink.posts[-1].json()["title"].startswith("Example Service (policywatch test message)")

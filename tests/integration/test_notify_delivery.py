@@ -189,7 +189,7 @@ def test_failed_webhook_keeps_alert_pending_with_masked_error(sqlite_url, caplog
         assert "500" in row.last_error or "Internal Server Error" in row.last_error
         _no_secret(row.last_error)
         _no_secret(row.channel_label)
-    assert rows[0].channel_label == "mmost://****"
+    assert rows[0].channel_label == f"mmost://127.0.0.1:{sink.port}/****"
     assert rows[1].channel_label == f"json://127.0.0.1:{sink.port}/…"
     _no_secret(" ".join(report.errors))
     _no_secret(caplog.text)
