@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,16 @@ def db(db_url):
     engine = make_engine(db_url)
     upgrade(engine)
     yield engine, store.session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    """For scheduler logic that does not depend on the database kind (saves a daemon run)."""
+    url = f"sqlite:///{tmp_path / 'pw.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    yield url, store.session_factory(engine)
     engine.dispose()
 
 
@@ -322,3 +333,83 @@ def test_sigterm_during_a_fetch_stops_the_child_and_closes_the_run_as_interrupte
     assert cycle.run_id == run.id and not cycle.ok and "interrupted" in cycle.detail
     assert _texts(maker) == []
     assert "SIGTERM: stopping" in output
+
+
+def test_a_crawl_already_running_makes_the_cycle_skip_not_overlap(
+    tmp_path, db, db_url, policy_server, start_daemon
+):
+    """At most one crawl at a time, across processes: a manual crawl holds the lock."""
+    import socket
+
+    from monitor.models import utcnow
+
+    engine, maker = db
+    policy_server.set("/privacy", policy_page())
+    with maker() as s, s.begin():  # this test process plays the manual `policywatch crawl`
+        s.add(
+            CrawlLock(
+                name="crawl",
+                holder=f"{socket.gethostname()}:{os.getpid()}",
+                pid=os.getpid(),
+                expires_at=utcnow() + timedelta(hours=1),
+            )
+        )
+    cfg = write_config(tmp_path / "pw.toml", policy_server.base, db_url=db_url)
+    daemon = start_daemon(cfg, "--interval", "3")
+    skipped = _wait_for("a skipped cycle", lambda: _cycles(maker), daemon)[0]
+    assert not skipped.ok and skipped.run_id is None
+    assert skipped.detail.startswith("[interval] skipped: a crawl is already running")
+    assert f"(pid {os.getpid()}" in skipped.detail
+    assert _runs(maker) == []
+    with maker() as s, s.begin():
+        s.query(CrawlLock).delete()
+    _wait_for("a cycle once the lock is free", lambda: any(h.ok for h in _cycles(maker)), daemon)
+    assert daemon.stop() == 0, daemon.output()
+    assert [r.status for r in _runs(maker)][0] == "ok"
+    assert "skipped: a crawl is already running" in daemon.output()
+
+
+def test_a_run_missed_while_the_daemon_was_down_is_reported_at_start(
+    tmp_path, sqlite_db, policy_server, start_daemon
+):
+    from monitor import outbox
+    from monitor.models import utcnow
+    from tests.integration.test_notify_support import HTTPSink
+
+    db_url, maker = sqlite_db
+    policy_server.set("/privacy", policy_page())
+    due = utcnow() - timedelta(hours=2)
+    with maker() as s, s.begin():  # the last daemon announced a run two hours ago, then died
+        s.add(Heartbeat(at=due - timedelta(hours=6), ok=True, detail="scheduler started (pid 1)"))
+        s.add(Heartbeat(at=due - timedelta(hours=6), ok=True, next_run_at=due, detail="cycle"))
+    sink = HTTPSink().start()
+    try:
+        cfg = write_config(
+            tmp_path / "pw.toml",
+            policy_server.base,
+            db_url=db_url,
+            extra=f'notify = ["{sink.json_url()}"]',
+        )
+        daemon = start_daemon(cfg, "--interval", "3")
+        _wait_for("a cycle", lambda: any(h.run_id for h in _cycles(maker)), daemon)
+        assert daemon.stop() == 0
+    finally:
+        sink.stop()
+    output = daemon.output()
+    missed = f"the run scheduled for {due:%Y-%m-%d %H:%M:%S} UTC was missed"
+    assert missed in output
+    with maker() as s:
+        start = s.scalars(
+            select(Heartbeat)
+            .where(Heartbeat.detail.like("scheduler started (pid%"))
+            .order_by(Heartbeat.id.desc())
+        ).first()
+    assert missed in start.detail and "catching up now" in start.detail
+    if not hasattr(outbox, "enqueue_for_schedule"):
+        assert "missed-run alert not queued" in output
+
+    # after a clean stop, a restart is not a missed run
+    again = start_daemon(cfg, "--interval", "3")
+    _wait_for("the restart", lambda: "scheduler started" in again.output(), again)
+    assert again.stop() == 0
+    assert "was missed" not in again.output()
