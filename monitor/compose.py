@@ -434,6 +434,8 @@ def _window(ops: Sequence[tuple[int, str]], budget: int, context: int = 80) -> O
     """
     if sum(len(t) for _, t in ops) <= budget:
         return list(ops)
+    if all(op == EQUAL for op, _ in ops):  # a new or removed clause: show how it starts
+        return [(EQUAL, _cut_right("".join(t for _, t in ops), max(1, budget - 1)) + ELLIPSIS)]
     out: Ops = []
     last = len(ops) - 1
     for i, (op, text) in enumerate(ops):

@@ -460,3 +460,10 @@ def test_more_command_for_first_version_and_tracking():
     assert SAMPLES["tracking_broken"].more_command == "policywatch history linkedin privacy-policy"
     odd = _change(service="x; rm -rf /")
     assert odd.more_command.startswith("policywatch diff 'x; rm -rf /' privacy-policy")
+
+
+def test_long_new_clause_is_shown_from_its_start():
+    """A clause without word marks (new or removed) is shortened at its end, never its start."""
+    msg = render_slack(HUGE, total_limit=3000).mrkdwn
+    assert "*After:* We may use your personal data to improve" in msg
+    assert "\nNow: We may use your personal data to improve" in render_trimmed(HUGE, 1000)
