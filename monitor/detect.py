@@ -150,7 +150,17 @@ def _rules() -> _Rules:
 # --------------------------------------------------------------------------- text model
 
 _NORMALISE = str.maketrans(
-    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-", "‑": "-", "\u00a0": " "}
+    {
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "–": " — ",
+        "—": " — ",
+        "‐": "-",
+        "‑": "-",
+        "\u00a0": " ",
+    }
 )
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 _SPACES = re.compile(r"\s+")
@@ -334,8 +344,15 @@ def _find_events(
                 window = (v0 + 1, v1)
             else:
                 window = (v1, t.clause_end(v1, _OBJ_WINDOW))
+            if (
+                word.endswith("ed")
+                and strength != "strong"
+                and v0 > 0
+                and t.words[v0 - 1] in _ADJECTIVE_CONTEXT
+            ):
+                continue  # "the latest models, improved image creation": an adjective
             passive = (
-                strength == "strong"
+                strength in ("strong", "medium")
                 and word.endswith("ed")
                 and (
                     (v0 >= 1 and t.words[v0 - 1] in _BE)
@@ -359,7 +376,7 @@ def _find_events(
                 }[strength]
                 events.append(_Event(vid, kind, v0, found[0], found[1]))
                 continue
-            if strength != "strong":
+            if strength != "strong" and not passive:
                 continue
             if passive:
                 c0 = t.clause_start(v0)
@@ -383,9 +400,9 @@ def _find_events(
                 oid, a, _ = ai_hits[0]
                 events.append(_Event(vid, "event.strong-anywhere", v0, oid, a))
     for nid, pat in rules.nominals:
-        for a, _b in t.find(pat):
-            if any(x <= a < y for x, y in people_spans):
-                continue
+        for a, b in t.find(pat):
+            if any(x < b and a < y for x, y in people_spans):
+                continue  # "AI training courses"
             if nid == "nom.data-sources" and not ai_hits:
                 continue
             events.append(_Event(nid, nid, a, None, a))
@@ -476,7 +493,7 @@ def _negated(t: _Text, rules: _Rules, ev: _Event) -> bool:
     user data out: "trained on public data, not on yours".
     """
     c0 = t.clause_start(ev.verb_at)
-    span = t.substring(c0, ev.verb_at)
+    span = t.substring(c0, ev.verb_at).rsplit("—", 1)[-1]  # a dash starts a new thought
     pieces = span.split(",")
     kept = [p for p in pieces[:-1] if not _SUBORDINATE.match(p.strip())] + pieces[-1:]
     span = ",".join(kept)
@@ -675,6 +692,11 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
         cat = "training-permission"
     return score, cat, signals_t, False
 
+
+# Before an "-ed" form these make it an adjective ("improved image creation", "with trained").
+_ADJECTIVE_CONTEXT = frozenset(
+    {",", "and", "or", "with", "an", "a", "the", "more", "new", "highly", "of", "(", "-", "its"}
+)
 
 _SUBJECT_MODIFIERS = frozenset(
     {"the", "these", "those", "such", "many", "most", "some", "all", "modern", "large", "today's"}

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from monitor.align import ClauseChange, align
@@ -39,6 +39,7 @@ __all__ = [
     "baseline_findings",
     "clause_scope",
     "clause_keys",
+    "context_of",
 ]
 
 
@@ -64,8 +65,32 @@ _PROMISE = "promise"
 _FEATURE = "feature"
 
 
-def _classify(clause: Clause) -> Classification:
-    return classify(clause.text, clause.heading_path)
+# A sentence that starts like this continues the previous one ("You can opt out of this use",
+# "They can also help train tools"): the previous sentence is part of its context.
+_CONTINUES = re.compile(
+    r"^(?:this|these|that|those|they|it|such|you can|you may|to opt|if you|however|in addition|"
+    r"additionally|for (?:example|instance)|you have the right|learn more)\b",
+    re.IGNORECASE,
+)
+
+
+def context_of(clauses: Sequence[Clause], clause: Clause) -> tuple[str, ...]:
+    """The detector's context for a clause: its heading path, plus the previous sentence of the
+    same section when the clause reads as a continuation of it."""
+    i = clause.index
+    if (
+        clause.kind in ("sentence", "table-row")
+        and 0 < i <= len(clauses)
+        and clauses[i - 1].kind == clause.kind
+        and clauses[i - 1].heading_path == clause.heading_path
+        and _CONTINUES.match(clause.text)
+    ):
+        return (*clause.heading_path, clauses[i - 1].text)
+    return clause.heading_path
+
+
+def _classify(clause: Clause, clauses: Sequence[Clause]) -> Classification:
+    return classify(clause.text, context_of(clauses, clause))
 
 
 def _state(cls: Classification) -> str | None:
@@ -99,21 +124,22 @@ def _scope_rules() -> tuple[tuple[str, str, str, re.Pattern[str]], ...]:
     return tuple(rules)
 
 
+_SCOPE_NORMALISE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
 def clause_scope(text: str) -> dict[str, frozenset[str]]:
     """The scope items a clause mentions, by group: data, recipient, model, limit (labels)."""
-    key = comparable(text)
+    key = " ".join(text.translate(_SCOPE_NORMALISE).lower().split())
     found: dict[str, set[str]] = {"data": set(), "recipient": set(), "model": set(), "limit": set()}
     for group, _sid, label, pattern in _scope_rules():
         if pattern.search(key):
             found[group].add(label)
-    # "generative AI models" also mentions "AI models": keep the most specific model items only
-    models = found["model"]
-    if len(models) > 1:
-        models.discard("AI models")
     return {k: frozenset(v) for k, v in found.items()}
 
 
-_PRODUCTS = frozenset({"Gemini", "Bard", "Cloud AI", "Copilot", "ChatGPT", "Meta AI", "Llama"})
+_PRODUCTS = frozenset(
+    {"Gemini", "Bard", "Cloud AI", "Copilot", "ChatGPT", "Meta AI", "Llama", "Google Translate"}
+)
 
 
 def _compare_scope(old_text: str, new_text: str) -> tuple[list[str], list[str], str | None]:
@@ -261,13 +287,21 @@ _MEANING_PREFIXES = (
 )
 
 
-def _reworded(change: ClauseChange) -> FindingData | None:
+def _reworded(
+    change: ClauseChange, old_doc: Sequence[Clause], new_doc: Sequence[Clause]
+) -> FindingData | None:
     old, new = change.old, change.new
     assert old is not None and new is not None
-    c_old, c_new = _classify(old), _classify(new)
+    c_old, c_new = _classify(old, old_doc), _classify(new, new_doc)
     s_old, s_new = _state(c_old), _state(c_new)
     if s_old is None and s_new is None:
         return None
+    if s_old != s_new and context_of(old_doc, old) != context_of(new_doc, new):
+        # a table cell or list item under a changed row label / lead-in: judge the old wording
+        # in the new context (the context sentence's own change is reported by itself)
+        c_ctx = classify(old.text, context_of(new_doc, new))
+        if _state(c_ctx) == s_new:
+            c_old, s_old = c_ctx, s_new
     if s_old is None or (s_old == _FEATURE and s_new in (_TRAINING, _OPT_OUT, _PROMISE)):
         return _appeared(s_new, c_new, old, new)
     if s_new is None or (s_new == _FEATURE and s_old in (_TRAINING, _OPT_OUT, _PROMISE)):
@@ -414,7 +448,7 @@ def findings_for_change(
             assert change.new is not None
             if _still_present(change.new, old_doc):
                 continue  # the sentence existed before, only its segmentation changed
-            cls = _classify(change.new)
+            cls = _classify(change.new, new)
             finding = _appeared(_state(cls), cls, None, change.new)
             if (
                 finding is not None
@@ -431,7 +465,7 @@ def findings_for_change(
             assert change.old is not None
             if _still_present(change.old, new_doc):
                 continue
-            cls = _classify(change.old)
+            cls = _classify(change.old, old)
             finding = _disappeared(_state(cls), cls, change.old, None)
         else:
             assert change.old is not None and change.new is not None
@@ -439,7 +473,7 @@ def findings_for_change(
                 continue
             if _still_present(change.old, new_doc) and _still_present(change.new, old_doc):
                 continue  # both wordings exist in both versions: a duplicate re-paired
-            finding = _reworded(change)
+            finding = _reworded(change, old, new)
         if finding is None:
             continue
         key = (finding.kind, finding.category, finding.before, finding.after)
@@ -454,8 +488,9 @@ def baseline_findings(text: str) -> list[FindingData]:
     """The AI-training clauses of a document's first version: kind "present", never alerts."""
     findings: list[FindingData] = []
     seen: set[str] = set()
-    for clause in _segment(text):
-        cls = _classify(clause)
+    clauses = _segment(text)
+    for clause in clauses:
+        cls = _classify(clause, clauses)
         if not cls.ai_training:
             continue
         key = comparable(clause.text)

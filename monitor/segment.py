@@ -16,6 +16,7 @@ Pure: no I/O. Only the standard library.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -42,7 +43,6 @@ class Clause:
 
 # --------------------------------------------------------------------------- inline cleaning
 
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), None)
 _IMAGE = re.compile(r"!\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
 _LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()]|\([^)]*\))*\)")
 _REF_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\[[^\]]*\]")
@@ -56,25 +56,40 @@ _CODE = re.compile(r"`+")
 _SPACE = re.compile(r"\s+")
 
 
+_INVISIBLE_RE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
+
+
+def _strip_invisible(text: str) -> str:
+    if _INVISIBLE_RE.search(text):
+        text = _INVISIBLE_RE.sub("", text)
+    return text.replace("\u00a0", " ")
+
+
 def clean_inline(text: str) -> str:
     """Reduce markdown inline syntax to plain text: links to their text, no emphasis markers.
 
     Why: two versions that differ only in a link target or in bold markers say the same thing;
     the clause text must be identical for them.
     """
-    text = text.translate(_INVISIBLE).replace("\u00a0", " ")
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    for _ in range(2):  # a link text may itself contain a link
-        text = _LINK.sub(lambda m: m.group(1), text)
-    text = _REF_LINK.sub(lambda m: m.group(1), text)
-    text = _AUTOLINK.sub(lambda m: m.group(1), text)
-    text = _TAG.sub(" ", text)
-    text = _STRONG.sub("", text)
-    text = _EM_OPEN.sub("", text)
-    text = _EM_CLOSE.sub("", text)
-    text = _CODE.sub("", text)
-    text = _ESCAPE.sub(lambda m: m.group(1), text)
-    text = html.unescape(text)
+    text = _strip_invisible(text)
+    if "](" in text or "][" in text:
+        text = _IMAGE.sub(lambda m: m.group(1), text)
+        for _ in range(2):  # a link text may itself contain a link
+            text = _LINK.sub(lambda m: m.group(1), text)
+        text = _REF_LINK.sub(lambda m: m.group(1), text)
+    if "<" in text:
+        text = _AUTOLINK.sub(lambda m: m.group(1), text)
+        text = _TAG.sub(" ", text)
+    if "*" in text or "_" in text or "~" in text:
+        text = _STRONG.sub("", text)
+        text = _EM_OPEN.sub("", text)
+        text = _EM_CLOSE.sub("", text)
+    if "`" in text:
+        text = _CODE.sub("", text)
+    if "\\" in text:
+        text = _ESCAPE.sub(lambda m: m.group(1), text)
+    if "&" in text:
+        text = html.unescape(text)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -209,6 +224,7 @@ _DATE = re.compile(
 _NON_WORD = re.compile(r"[^\w]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def comparable(text: str) -> str:
     """The key two clauses are compared by: case, whitespace, punctuation and dates ignored.
 
@@ -217,7 +233,9 @@ def comparable(text: str) -> str:
     ``Clause.text``; this also tolerates raw markdown passed in.
     """
     text = clean_inline(text) if ("](" in text or "<" in text) else text
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = text.lower()
     text = _DATE.sub(" ", text)
     return _NON_WORD.sub(" ", text).replace("_", " ").strip()
 
@@ -339,7 +357,7 @@ def segment(text: str) -> list[Clause]:
     Headings become clauses of kind "heading" (they carry meaning: "How we use information for
     generative AI models" is itself an AI clause) and enter the heading path of what follows.
     """
-    text = text.translate(_INVISIBLE).replace("\r\n", "\n").replace("\r", "\n")
+    text = _strip_invisible(text).replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     builder = _Builder()
     n = len(lines)

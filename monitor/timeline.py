@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from monitor.align import align
 from monitor.detect import Classification, classify
+from monitor.findings import context_of
 from monitor.segment import Clause, comparable, segment
 
 __all__ = ["ClauseHistory", "clause_timeline"]
@@ -61,6 +62,6 @@ def clause_timeline(versions: Sequence[tuple[int, str]]) -> list[ClauseHistory]:
         previous, spans = current, new_spans
 
     return [
-        ClauseHistory(clause, classify(clause.text, clause.heading_path), first, last)
+        ClauseHistory(clause, classify(clause.text, context_of(previous, clause)), first, last)
         for clause, (first, last) in zip(previous, spans, strict=True)
     ]

@@ -434,7 +434,13 @@ SCOPE_RECIPIENTS: tuple[tuple[str, str, str], ...] = (
     ("scope.recipient.google", "Google", _TO + r"google\b"),
 )
 SCOPE_MODELS: tuple[tuple[str, str, str], ...] = (
-    ("scope.model.ai", "AI models", r"\bai models?\b|\bartificial intelligence\b|\bai\b"),
+    # generic AI (broader than "language models"), not when qualified ("generative AI models")
+    (
+        "scope.model.ai",
+        "AI models",
+        r"(?<!generative )(?<!gen )(?<!language )\b(?:ai|artificial intelligence)"
+        r"(?: \(ai\))? (?:models?|systems?|technolog(?:y|ies))\b",
+    ),
     (
         "scope.model.generative",
         "generative AI",
