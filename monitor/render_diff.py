@@ -62,13 +62,22 @@ class _Line:
     changed: bool
 
 
-def _display_lines(ops: tuple[tuple[int, str], ...]) -> list[_Line]:
+def _display_lines(ops: tuple[tuple[int, str], ...], context: int) -> list[_Line]:
+    """Split word-level ops into display lines.
+
+    Long unchanged stretches are not split line by line: only the ``context + 1`` lines at each
+    end can ever be shown, so the middle is skipped (its line breaks are only counted). That
+    keeps rendering a 200 KB policy with a few edits proportional to the edits.
+    """
+    keep = max(0, context) + 1
     lines: list[_Line] = []
     segments: list[tuple[int, str]] = []
     old_no = new_no = 1
     start_old, start_new = 1, 1
     changed = False
-    for op, text in ops:
+
+    def feed(op: int, text: str) -> None:
+        nonlocal segments, changed, old_no, new_no, start_old, start_new
         pieces = text.split("\n")
         for index, piece in enumerate(pieces):
             if piece:
@@ -86,6 +95,27 @@ def _display_lines(ops: tuple[tuple[int, str], ...]) -> list[_Line]:
             segments = []
             changed = False
             start_old, start_new = old_no, new_no
+
+    for op, text in ops:
+        breaks = text.count("\n") if op == EQUAL else 0
+        if breaks <= 2 * keep + 1:
+            feed(op, text)
+            continue
+        head_end = -1
+        for _ in range(keep):
+            head_end = text.index("\n", head_end + 1)
+        tail_start = len(text)
+        for _ in range(keep):
+            tail_start = text.rindex("\n", 0, tail_start)
+        feed(op, text[: head_end + 1])
+        # Stands for the skipped lines: never shown (it is beyond any hunk's context), it only
+        # tells the line before it where it ends.
+        lines.append(_Line((), old_no, new_no, False))
+        skipped = text.count("\n", head_end + 1, tail_start + 1)
+        old_no += skipped
+        new_no += skipped
+        start_old, start_new = old_no, new_no
+        feed(op, text[tail_start + 1 :])
     if segments:
         lines.append(_Line(tuple(segments), start_old, start_new, changed))
     return lines
@@ -181,7 +211,7 @@ class _Hunk:
 
 
 def _hunks(text_diff: TextDiff, new: str, context_lines: int) -> list[_Hunk]:
-    lines = _display_lines(text_diff.ops)
+    lines = _display_lines(text_diff.ops, context_lines)
     if not lines:
         return []
     headings = _Headings(new)

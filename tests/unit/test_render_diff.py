@@ -346,3 +346,29 @@ def _real_pair(corpus: Path, relative: str) -> tuple[str, str]:
     entry = next(e for e in entries if e["path"] == f"corpus/versions/{relative}")
     shared = corpus.parent
     return (shared / entry["previous_path"]).read_text(), (shared / entry["path"]).read_text()
+
+
+@pytest.mark.parametrize("context", [0, 1, 2, 3, 5])
+def test_hunks_on_a_long_text_agree_with_the_unified_diff(context):
+    """Long unchanged stretches are skipped when rendering; the hunks must not notice."""
+    paragraphs = [f"Paragraph {i}: we process data for purpose number {i}." for i in range(400)]
+    old = "# Policy\n\n" + "\n\n".join(paragraphs) + "\n"
+    edited = list(paragraphs)
+    for i in (3, 4, 120, 126, 390, 399):
+        edited[i] = edited[i].replace("process", "sell")
+    new = "# Policy\n\n" + "\n\n".join(edited) + "\n"
+    terminal = render_terminal(old, new, color=False, context_lines=context)
+    unified = render_unified(old, new, from_label="a", to_label="b", context_lines=context)
+    assert [line for line in terminal.splitlines() if line.startswith("@@")] == [
+        line for line in unified.splitlines() if line.startswith("@@")
+    ]
+    # Every shown line is the real line of the new text at that position.
+    new_lines = new.split("\n")
+    for block in terminal.split("@@ -")[1:]:
+        header, *shown = block.rstrip("\n").split("\n")
+        start = int(header.split(" +")[1].split(",")[0].split(" ")[0])
+        for offset, line in enumerate(shown):
+            expected = new_lines[start - 1 + offset] if context or offset == 0 else None
+            plain = re.sub(r"\[-[^]]*-\]", "", line).replace("{+", "").replace("+}", "")
+            if expected is not None:
+                assert plain == expected
