@@ -459,3 +459,65 @@ def test_every_real_consecutive_pair_is_consistent(corpus_dir):
         if old != new:
             assert diff.changed and (diff.added_chars or diff.removed_chars)
     assert seen == set(CHANGE_CLASSES)
+
+
+def test_same_ops_in_fresh_processes_with_different_hash_seeds(tmp_path):
+    """Deterministic across runs: no dependence on set/dict order under hash randomisation."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    rng = random.Random(11)
+    words = [
+        "we",
+        "may",
+        "use",
+        "share",
+        "your",
+        "data",
+        "content",
+        "to",
+        "train",
+        "improve",
+        "our",
+        "models",
+        "and",
+        "services",
+    ]
+    paragraphs = [" ".join(rng.choice(words) for _ in range(40)) + "." for _ in range(150)]
+    old = "\n\n".join(paragraphs)
+    for i in range(0, 150, 7):
+        paragraphs[i] = " ".join(rng.choice(words) for _ in range(40)) + "."
+    new = "\n\n".join(paragraphs)
+    (tmp_path / "old.txt").write_text(old)
+    (tmp_path / "new.txt").write_text(new)
+    script = (
+        "import hashlib, sys; from monitor.diff import diff_texts; "
+        f"d = diff_texts(open({str(tmp_path / 'old.txt')!r}).read(), "
+        f"open({str(tmp_path / 'new.txt')!r}).read()); "
+        "print(hashlib.sha256(repr(d).encode()).hexdigest())"
+    )
+    digests = set()
+    for seed in ("1", "2", "random"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        digests.add(result.stdout.strip())
+    assert len(digests) == 1
+    assert digests == {hashlib.sha256(repr(diff_texts(old, new)).encode()).hexdigest()}
+
+
+def test_importing_diff_and_render_does_not_load_diff_match_patch():
+    """The CLI imports these modules; the heavy library must wait until a diff is computed."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, monitor.diff, monitor.render_diff; "
+        "assert 'diff_match_patch' not in sys.modules, 'imported eagerly'; "
+        "monitor.diff.diff_texts('a', 'b'); "
+        "assert 'diff_match_patch' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
