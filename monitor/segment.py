@@ -222,6 +222,8 @@ _DATE = re.compile(
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})\b"
 )
 _NON_WORD = re.compile(r"[^\w]+")
+_DATE_HINT = re.compile(r"\d{4}|\d/\d")  # every date form above has a year or a slash
+_PUNCT_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
 
 
 @functools.lru_cache(maxsize=65536)
@@ -236,8 +238,11 @@ def comparable(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = text.lower()
-    text = _DATE.sub(" ", text)
-    return _NON_WORD.sub(" ", text).replace("_", " ").strip()
+    if _DATE_HINT.search(text):
+        text = _DATE.sub(" ", text)
+    if text.isascii():
+        return " ".join(text.translate(_PUNCT_TO_SPACE).split())
+    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 
 
 # --------------------------------------------------------------------------- block parsing
