@@ -88,10 +88,13 @@ class _Rules:
     negators: re.Pattern[str]
     not_negation: re.Pattern[str]
     post_negation: re.Pattern[str]
-    user_restrictions: tuple[tuple[str, re.Pattern[str]], ...]
+    user_may_not: re.Pattern[str]
+    any_ai: re.Pattern[str]
+    recipient_actor: re.Pattern[str]
     third_party_restriction: re.Pattern[str]
     restriction_lead_in: re.Pattern[str]
-    features: tuple[tuple[str, re.Pattern[str]], ...]
+    tool_use: tuple[tuple[str, re.Pattern[str]], ...]
+    user_trains: re.Pattern[str]
     ai_feature_objects: re.Pattern[str]
     prefilter: re.Pattern[str]
     weights: dict[str, float] = field(default_factory=dict)
@@ -137,10 +140,13 @@ def _rules() -> _Rules:
         negators=_c(L.NEGATORS),
         not_negation=_c(L.NOT_NEGATION),
         post_negation=_c(L.POST_NEGATION),
-        user_restrictions=tuple((i, _c(p)) for i, p in L.USER_RESTRICTIONS),
+        user_may_not=_c(dict(L.USER_RESTRICTIONS)["restrict.user-may-not"]),
+        any_ai=_c(dict(L.USER_RESTRICTIONS)["restrict.any-ai"]),
+        recipient_actor=_c(L.RECIPIENT_ACTOR),
         third_party_restriction=_c(L.THIRD_PARTY_RESTRICTION[1]),
         restriction_lead_in=_c(L.RESTRICTION_LEAD_IN),
-        features=tuple((i, _c(p)) for i, p in L.FEATURES),
+        tool_use=tuple((i, _c(p)) for i, p in L.FEATURES if i != "feat.user-trains"),
+        user_trains=_c(dict(L.FEATURES)["feat.user-trains"]),
         ai_feature_objects=_c(L.AI_FEATURE_OBJECTS),
         prefilter=_c(prefilter_words),
         weights=dict(L.WEIGHTS),
@@ -169,34 +175,6 @@ _BOUNDARY_WORDS = frozenset(
 )
 _BE = frozenset(
     {"be", "is", "are", "was", "were", "been", "being", "get", "gets", "got", "getting"}
-)
-_SKIP_DETERMINERS = frozenset(
-    {
-        "the",
-        "our",
-        "its",
-        "their",
-        "your",
-        "a",
-        "an",
-        "these",
-        "those",
-        "this",
-        "that",
-        "such",
-        "and",
-        "or",
-        "other",
-        "new",
-        "existing",
-        "future",
-        "help",
-        "to",
-        "us",
-        "them",
-        "it",
-        "we",
-    }
 )
 _COMPANY_ACTOR = re.compile(r"\b(?:we|us)\b|\bwe'(?:ll|re|ve|d)\b")
 _ANY_ACTOR = re.compile(r"\b(?:we|us|our|ours)\b|\bwe'(?:ll|re|ve|d)\b")
@@ -273,7 +251,6 @@ class _Analysis:
     events: list[_Event]
     ai_objects: list[tuple[str, int, int]]
     data: list[tuple[str, int, int]]
-    signals: list[str]
 
 
 _OBJ_WINDOW = 14
@@ -464,8 +441,7 @@ def _analyse(text: str) -> _Analysis:
                 continue
             data.append((did, a, b))
     events = _find_events(t, rules, ai_hits, data) if ai_hits or "train" in t.s else []
-    signals: list[str] = []
-    return _Analysis(t, events, ai_hits, data, signals)
+    return _Analysis(t, events, ai_hits, data)
 
 
 def _data_bonus(
@@ -501,10 +477,6 @@ def _negated(t: _Text, rules: _Rules, ev: _Event) -> bool:
         return True
     after = t.substring(ev.verb_at, t.clause_end(ev.verb_at + 1, 24))
     return bool(rules.post_negation.search(after))
-
-
-def _first(patterns: Sequence[tuple[str, re.Pattern[str]]], s: str) -> list[str]:
-    return [pid for pid, pat in patterns if pat.search(s)]
 
 
 def _condition_spans(t: _Text, rules: _Rules) -> list[tuple[int, int]]:
@@ -551,7 +523,7 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
                 return w["event.training-control"], "opt-out", sig, False
         cat = "ai-feature-use-not-training" if an.ai_objects else "not-ai"
         sig = [h[0] for h in an.ai_objects[:3]]
-        sig += [fid for fid, pat in rules.features[:2] if pat.search(t.s)]
+        sig += [fid for fid, pat in rules.tool_use if pat.search(t.s)]
         return (0.1 if an.ai_objects else 0.0), cat, tuple(dict.fromkeys(sig)), False
 
     # Events inside a condition ("unless you turn on the Improve our AI setting") describe the
@@ -572,13 +544,13 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
     restricted = False
     pre = t.substring(0, ev_ref.verb_at)
     own_content = bool(rules.own_content.search(t.s))
-    if rules.user_restrictions[0][1].search(pre):
+    if rules.user_may_not.search(pre):
         restricted = True
         signals.append("restrict.user-may-not")
     elif own_content and not _COMPANY_ACTOR.search(t.s):
         restricted = True
         signals.append("restrict.company-content")
-    if restricted and rules.user_restrictions[1][1].search(t.s):
+    if restricted and rules.any_ai.search(t.s):
         signals.append("restrict.any-ai")
     clause_pre = t.substring(t.clause_start(ev_ref.verb_at), ev_ref.verb_at)
     if best is not None and rules.third_party_restriction.search(clause_pre):
@@ -642,7 +614,7 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
             signals.append(sid)
     if restricted:
         return min(score, w["cap.restricted"]), "not-ai", tuple(dict.fromkeys(signals)), True
-    if rules.features[2][1].search(t.s):
+    if rules.user_trains.search(t.s):
         signals.append("feat.user-trains")
         cat = "ai-feature-use-not-training"
         return min(score, w["cap.user-feature"]), cat, tuple(dict.fromkeys(signals)), False
@@ -650,16 +622,9 @@ def _verdict(text: str) -> tuple[float, str, tuple[str, ...], bool]:
     recipients = [rid for rid, pat in rules.recipients if pat.search(t.s)]
     their = bool(rules.their_models.search(t.s))
     # "so that Microsoft can train ...", "to enable OpenAI to train ..."
-    recipient_actor = (
-        bool(
-            re.search(
-                r"\b(?:microsoft|openai|anthropic|affiliates|partners|third parties)"
-                r"(?: (?:to|can|may|will|could|might|also|help|it can))+$",
-                t.substring(max(0, ev.verb_at - 6), ev.verb_at),
-            )
-        )
-        and "interests of" not in t.s
-    )
+    recipient_actor = bool(
+        rules.recipient_actor.search(t.substring(max(0, ev.verb_at - 6), ev.verb_at))
+    ) and ("interests of" not in t.s)
     licensing = bool(recipients) and (bool(rules.share.search(t.s)) or their or recipient_actor)
     signals.extend(conditions)
     used_controls = controls_all if (exception or via_control) else controls

@@ -239,6 +239,11 @@ RECIPIENTS: tuple[tuple[str, str], ...] = (
     # companies that receive other platforms' data for AI (the policy's own company is not one)
     ("recip.named", r"\bmicrosoft\b|\bopenai\b|\banthropic\b"),
 )
+# A recipient right before the training verb trains for itself: "so that Microsoft can train".
+RECIPIENT_ACTOR = (
+    r"\b(?:microsoft|openai|anthropic|affiliates|partners|third parties)"
+    r"(?: (?:to|can|may|will|could|might|also|help|it can))+$"
+)
 SHARE_VERBS = (
     "share.verb",
     r"\b(?:share|shares|shared|sharing|disclos\w+|licen[cs]\w*|sell|sells|sold|selling|transfer\w*"

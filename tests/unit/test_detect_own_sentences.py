@@ -407,6 +407,117 @@ CASES: list[tuple[str, int, str | None]] = [
         1,
         None,
     ),
+    # --- third batch, written after the replay work and run once (first run: 28/30)
+    (
+        "We may use Customer Data to train, retrain, or otherwise improve the machine learning models that power the Service.",
+        1,
+        None,
+    ),
+    ("Slack's global models are not trained on customer message content.", 0, None),
+    (
+        "Zoom may use Service Generated Data to improve our artificial intelligence and machine learning capabilities.",
+        1,
+        None,
+    ),
+    ("Adobe does not train Firefly generative AI models on customer content.", 0, None),
+    (
+        "Photos you upload to Lens may be used to improve Google's visual recognition technology.",
+        1,
+        None,
+    ),
+    (
+        "Your voice inputs are processed locally on your device and are not sent to our servers.",
+        0,
+        None,
+    ),
+    (
+        "We may use information about your listening habits to build recommendation algorithms.",
+        1,
+        None,
+    ),
+    (
+        "Grok may use your posts, interactions, inputs and results to train and fine-tune its models.",
+        1,
+        None,
+    ),
+    (
+        "You can disable the use of your public data for Grok training in your Privacy & Safety settings.",
+        1,
+        None,
+    ),
+    (
+        "Automated decision-making, including profiling, is used to assess your creditworthiness.",
+        0,
+        None,
+    ),
+    (
+        "Our developers use open-source language models that were trained by other organisations.",
+        0,
+        None,
+    ),
+    (
+        "We may combine your data with data from partners to train models that predict which ads you will click.",
+        1,
+        None,
+    ),
+    (
+        "Transcripts of support calls may be used to evaluate and improve our virtual assistant.",
+        1,
+        None,
+    ),
+    ("We do not allow third parties to use your data to train their AI models.", 0, None),
+    (
+        "Except where you have given consent, we do not use your health data to train our models.",
+        1,
+        None,
+    ),
+    ("We use the aggregated results of A/B tests to improve our website design.", 0, None),
+    ("The Spotify DJ uses generative AI to introduce songs with a realistic voice.", 0, None),
+    ("We retain chats for 30 days to monitor for abuse, after which they are deleted.", 0, None),
+    (
+        "Members' public profile data may be shared with research institutions to develop large language models.",
+        1,
+        None,
+    ),
+    ("Please don't share sensitive information in your conversations with the assistant.", 0, None),
+    ("Information collected via cookies helps us understand how visitors use the site.", 0, None),
+    (
+        "Our models are continuously trained using anonymised interactions from users who have opted in.",
+        1,
+        None,
+    ),
+    ("Our content moderation team is trained to identify harmful content.", 0, None),
+    (
+        "We use AI models provided by third parties, which do not retain your data or use it for training.",
+        0,
+        None,
+    ),
+    (
+        "To build better products, we may use de-identified information to develop new features, including AI features.",
+        1,
+        None,
+    ),
+    (
+        "Your images are scanned by automated systems to detect child sexual abuse material.",
+        0,
+        None,
+    ),
+    (
+        "We may use your comments and reactions as examples when teaching our models what content people find helpful.",
+        1,
+        None,
+    ),
+    (
+        "When you use the Imagine feature, the prompts you enter and the images it creates are used to improve Imagine.",
+        1,
+        None,
+    ),
+    ("Learn how to manage your data for AI in the Privacy Center.", 1, None),
+    (
+        "Employees may use approved generative AI tools to help draft documents, subject to our internal policies.",
+        0,
+        None,
+    ),
 ]
 
 CONTEXT_CASES: list[tuple[str, tuple[str, ...], int, str | None]] = [
