@@ -190,9 +190,8 @@ def _dmp():
 
 # A newline on its own, a run of other whitespace, a word, a single CJK character, or one
 # other character (punctuation, symbol). Newlines are separate units so line structure survives.
-_WORD_RE = re.compile(
-    r"\n|[^\S\n]+|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+|[^\w\s]"
-)
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"  # kana, CJK ideographs, hangul
+_WORD_RE = re.compile(rf"\n|[^\S\n]+|[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
 
 
 def _split_lines(text: str) -> list[str]:
@@ -410,12 +409,14 @@ def _cleanup_semantic(dmp, ops: list[tuple[int, str]]) -> list[tuple[int, str]]:
     Nearly diff-match-patch's ``diff_cleanupSemantic`` rule: an equality shorter than the changes
     on both sides of it is a coincidence (a shared "the" inside a rewritten phrase) and becomes
     part of the change. Strictly shorter, where diff-match-patch says "no longer": with words as
-    units, "language models" -> "AI models like Bard" should keep "models" unchanged. diff-match-patch's own version re-concatenates strings and
-    re-inserts list items on every merge, which is quadratic and took longer than the diff
-    itself on a rewritten 200 KB policy; here merges only append to lists (a stack of changes
-    and equalities) and texts are joined once. Then each lone edit is slid to the best word
-    boundary with diff-match-patch's ``diff_cleanupSemanticLossless``, applied to a small window
-    around the edit so that its cost does not grow with the size of the equalities.
+    units, "language models" -> "AI models like Bard" should keep "models" unchanged.
+
+    diff-match-patch's own version re-concatenates strings and re-inserts list items on every
+    merge, which is quadratic and took longer than the diff itself on a rewritten 200 KB policy;
+    here merges only append to lists (a stack of changes and equalities) and texts are joined
+    once. Then each lone edit is slid to the best word boundary with diff-match-patch's
+    ``diff_cleanupSemanticLossless``, applied to a small window around the edit so that its cost
+    does not grow with the size of the equalities.
     """
     items: list[str | _Change] = []  # equality strings and changes, alternating
     for op, text in ops:

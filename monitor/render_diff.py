@@ -238,6 +238,10 @@ def _hunks(text_diff: TextDiff, new: str, context_lines: int) -> list[_Hunk]:
     return hunks
 
 
+def _header(old_start: int, old_count: int, new_start: int, new_count: int) -> str:
+    return f"@@ -{_range(old_start, old_count)} +{_range(new_start, new_count)} @@"
+
+
 def _range(start: int, count: int) -> str:
     if count == 1:
         return str(start)
@@ -285,7 +289,7 @@ def render_terminal(
     text_diff = text_diff or diff_texts(old, new)
     out: list[str] = []
     for hunk in _hunks(text_diff, new, context_lines):
-        header = f"@@ -{_range(hunk.old_start, hunk.old_count)} +{_range(hunk.new_start, hunk.new_count)} @@"
+        header = _header(hunk.old_start, hunk.old_count, hunk.new_start, hunk.new_count)
         heading = _visible(hunk.heading)
         if color:
             out.append(
@@ -353,7 +357,7 @@ def render_unified(
         first_changed = next(i for i in range(start, end) if records[i][0] != EQUAL)
         heading = _visible(headings.at(new_numbers[first_changed]))
         out.append(
-            f"@@ -{_range(old_numbers[start], old_count)} +{_range(new_numbers[start], new_count)} @@"
+            _header(old_numbers[start], old_count, new_numbers[start], new_count)
             + (f" {heading}" if heading else "")
             + "\n"
         )
