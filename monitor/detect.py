@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from monitor.rules import lexicon as L
 
-__all__ = ["Classification", "classify", "CATEGORIES"]
+__all__ = ["Classification", "classify", "ai_related", "CATEGORIES"]
 
 CATEGORIES = (
     "training-permission",
@@ -775,4 +775,19 @@ def classify(text: str, context: Sequence[str] = ()) -> Classification:
         category = "not-ai"
     return Classification(
         ai, round(max(0.0, min(score, 0.99)), 3), category, tuple(dict.fromkeys(sig))
+    )
+
+
+def ai_related(result: Classification) -> bool:
+    """Should a listing of "AI clauses" show this clause?
+
+    True for AI-training clauses and AI-feature clauses, and also for the negated or restricted
+    training statements that are ``not-ai`` as permissions but matter to a reader: "we do not
+    use your messages to train our models", "you may not use our content to train AI".
+    """
+    if result.ai_training or result.category == "ai-feature-use-not-training":
+        return True
+    signals = result.signals
+    return any(s.startswith(("verb.", "nom.", "use.")) for s in signals) and any(
+        s.startswith(("neg.", "restrict.")) for s in signals
     )

@@ -24,7 +24,9 @@ def _parse(lines: IO[str]) -> list[tuple[str, tuple[str, ...]]]:
         try:
             obj: Any = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise click.ClickException(f"line {number}: not valid JSON ({exc.msg})") from None
+            raise click.ClickException(
+                f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+            ) from None
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise click.ClickException(
                 f'line {number}: expected a JSON object with a string field "text"'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.detect import CATEGORIES, classify
+from monitor.detect import CATEGORIES, ai_related, classify
 
 
 def test_explicit_permission_lists_its_signals() -> None:
@@ -171,3 +171,12 @@ def test_dev_set_precision_and_recall(corpus_dir: Path) -> None:
     print(f"dev set: P={precision:.3f} R={recall:.3f}")
     assert precision >= 0.95
     assert recall >= 0.95
+
+
+def test_ai_related_includes_promises_and_restrictions() -> None:
+    assert ai_related(classify("We may use your posts to train our AI models."))
+    assert ai_related(classify("We use machine learning to detect spam."))
+    assert ai_related(classify("We do not use your messages to train our AI models."))
+    assert ai_related(classify("You may not use our content to train AI models."))
+    assert not ai_related(classify("We use cookies to remember your preferences."))
+    assert not ai_related(classify("We train our staff to protect your data."))
