@@ -256,9 +256,14 @@ _DEFINITIVE_MARKERS = (
 
 
 def check_markers(body: bytes) -> Verdict | None:
-    """Challenge-only byte markers (Cloudflare's challenge options object, its block page)."""
+    """Challenge-only byte markers (Cloudflare's challenge options object, its block page).
+
+    Only the first 64 KB are searched: challenge and block pages are a few KB, and a page of
+    hundreds of KB that carries such a marker further down is not one of them.
+    """
+    head = body[:65536]
     for marker, reason, seen in _DEFINITIVE_MARKERS:
-        if marker in body:
+        if marker in head:
             return _verdict(reason, seen)
     return None
 
