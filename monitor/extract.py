@@ -992,8 +992,10 @@ class _Writer:
             self.pre(el)
         elif not len(el):  # a block with only text (<p>, <div>...): no recursion needed
             self.flush()
-            self.buf.append(el.text)
-            self.flush()
+            text = el.text
+            if text:
+                self.buf.append(text)
+                self.flush()
         else:
             self.flush()
             self.children(el)
