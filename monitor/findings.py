@@ -161,6 +161,9 @@ def _compare_scope(old_text: str, new_text: str) -> tuple[list[str], list[str], 
     if not old["model"] & _PRODUCTS:
         # naming a product where the clause said "our Services" makes it more specific, not wider
         added_models = [m for m in added_models if m not in _PRODUCTS]
+    if not new["model"] & _PRODUCTS:
+        # and dropping the product name for "our Services" does not make it narrower
+        removed_models = [m for m in removed_models if m not in _PRODUCTS]
     for label, items in (
         ("new data categories", sorted(new["data"] - old["data"])),
         ("new recipients", sorted(new["recipient"] - old["recipient"])),
