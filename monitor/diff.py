@@ -64,6 +64,7 @@ _WORD_STEPS = 400_000
 # Per changed block: a fixed allowance plus some per unit, so a long edited paragraph gets enough.
 _BLOCK_STEPS = 60_000
 _BLOCK_STEPS_PER_UNIT = 60
+_COARSE_BLOCK_UNITS = 20_000
 
 
 @dataclass(frozen=True)
@@ -323,12 +324,17 @@ def _min_distance(a_units: list[str], b_units: list[str]) -> int:
     return len(a_units) + len(b_units) - 2 * common
 
 
-def _refine(dmp, line_ops: list[tuple[int, str]], budget: _Budget) -> list[tuple[int, str]]:
+def _refine(
+    dmp, line_ops: list[tuple[int, str]], budget: _Budget, *, coarse: bool = False
+) -> list[tuple[int, str]]:
     """Replace each deleted+inserted block of lines by its word-level diff.
 
     Blocks are refined one by one, each with its own share of the budget, so one hopeless block
     (a rewritten section) cannot starve the ordinary edits after it. A block whose lower-bound
-    edit distance already exceeds its share is left as whole lines without trying.
+    edit distance already exceeds its share is left as whole lines without trying. ``coarse``
+    says the line pass ran out of budget (lines common to both texts but in scrambled order):
+    its blocks are then huge and a word diff of them would be just as hopeless, so blocks over
+    ``_COARSE_BLOCK_UNITS`` words are left whole.
     """
     out: list[tuple[int, str]] = []
     deleted: list[str] = []
@@ -340,6 +346,8 @@ def _refine(dmp, line_ops: list[tuple[int, str]], budget: _Budget) -> list[tuple
         )
         a_units = _split_words("".join(deleted)) if refine else []
         b_units = _split_words("".join(inserted)) if a_units else []
+        if coarse and len(a_units) + len(b_units) > _COARSE_BLOCK_UNITS:
+            a_units = b_units = []
         share = min(
             budget.remaining(), _BLOCK_STEPS + _BLOCK_STEPS_PER_UNIT * (len(a_units) + len(b_units))
         )
@@ -532,14 +540,15 @@ def diff_texts(old: str, new: str, *, timeout: float = 2.0) -> TextDiff:
 
     dmp = _dmp()
     wall = _wall_deadline(timeout)
-    line_ops = _diff_units(dmp, _split_lines(old), _split_lines(new), _Budget(_LINE_STEPS, wall))
+    line_budget = _Budget(_LINE_STEPS, wall)
+    line_ops = _diff_units(dmp, _split_lines(old), _split_lines(new), line_budget)
     added_lines = sum(_count_lines(t) for op, t in line_ops if op == INSERT)
     removed_lines = sum(_count_lines(t) for op, t in line_ops if op == DELETE)
     change_class = _classify_line_ops(line_ops)
 
     # Refine each changed run of lines on its own (blank lines between paragraphs are natural
     # anchors), then let a final semantic cleanup merge runs whose anchors were coincidences.
-    refined = _refine(dmp, line_ops, _Budget(_WORD_STEPS, wall))
+    refined = _refine(dmp, line_ops, _Budget(_WORD_STEPS, wall), coarse=line_budget.exhausted)
     final = tuple(_cleanup_semantic(dmp, refined))
 
     return TextDiff(
