@@ -58,7 +58,6 @@ import datetime as _dt
 import hashlib
 import re
 import threading
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -67,7 +66,7 @@ from typing import Any
 from monitor import charset as _charset
 from monitor import pagecheck as _pagecheck
 from monitor.charset import decode_body
-from monitor.normalise import INVISIBLE_RE, normalise_text, normalise_url
+from monitor.normalise import INVISIBLE_RE, nfc, normalise_text, normalise_url
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -1149,9 +1148,9 @@ def _render(regions: list[Any]) -> tuple[str, bool]:
     # result is the same as normalise_text() on every input (a unit test checks the fixpoint).
     # One scan for "rare" characters decides whether the invisible-character pass is needed.
     rare = _RARE_RE.search(text) is not None
-    if not unicodedata.is_normalized("NFC", text) or (rare and INVISIBLE_RE.search(text)):
+    if rare and INVISIBLE_RE.search(text):
         return normalise_text(text), rare
-    return text + "\n", rare
+    return nfc(text) + "\n", rare
 
 
 # Characters that need a closer look: invisible ones (removed by normalise_text) and the lead

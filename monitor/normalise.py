@@ -29,7 +29,7 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-__all__ = ["normalise_text", "normalise_url", "is_tracking_param"]
+__all__ = ["is_tracking_param", "nfc", "normalise_text", "normalise_url"]
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -277,6 +277,19 @@ def _clean_line(line: str) -> str:
     return line[: len(line) - len(body)] + " ".join(body.split())
 
 
+def nfc(text: str) -> str:
+    """``unicodedata.normalize("NFC", text)``, skipping the call for ASCII text.
+
+    Measured on the Hindi policies: ``is_normalized`` is *slower* than ``normalize`` (CPython's
+    quick check is inconclusive for Devanagari nukta and virama, and then both run the full
+    algorithm), so the text is normalised directly; ``normalize`` returns early by itself for
+    Latin text. NFC costs ~0.2 us per Devanagari character (~25 ms for a 145,000-character
+    Hindi policy) and nothing noticeable for English - and it only runs on pages whose
+    fingerprint changed.
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def normalise_text(text: str) -> str:
     """Normalise whitespace and Unicode so equal-looking text is byte-identical.
 
@@ -290,9 +303,7 @@ def normalise_text(text: str) -> str:
     """
     if not text:
         return ""
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    text = text.replace("\r\n", "\n")
+    text = nfc(text.replace("\r\n", "\n"))
     if _SPECIAL_RE.search(text):
         text = _SPECIAL_RE.sub(_replace, text)
     out: list[str] = []

@@ -193,3 +193,38 @@ def test_normalise_text_is_idempotent_on_real_versions(corpus_dir):
         assert normalise_text(once) == once
         assert once.endswith("\n") and not once.endswith("\n\n")
         assert "\r" not in once and "\u00a0" not in once
+
+
+def test_nfc_matches_unicodedata():
+    import random
+    import unicodedata
+
+    from monitor.normalise import nfc
+
+    rng = random.Random(7)
+    alphabet = [
+        "a",
+        "e",
+        "o",
+        " ",
+        "\n",
+        "\u0301",
+        "\u0308",
+        "\u0327",
+        "\u0323",
+        "\u0302",
+        "\u0915",
+        "\u093c",
+        "\u094d",
+        "\u095b",
+        "\u0928",
+        "\u1100",
+        "\u1161",
+        "\u11a8",
+        "\u212b",
+        "\u00e9",
+    ]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        assert nfc(text) == unicodedata.normalize("NFC", text)
+    assert nfc("plain ascii") == "plain ascii"
