@@ -22,8 +22,6 @@ from monitor.db import make_engine, upgrade
 from monitor.models import Alert, CrawlRun, Document, FetchOutcome, Heartbeat
 from tests.support.config import write_config
 
-NOW = datetime.now(UTC)
-
 
 class _Result:
     def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
@@ -105,9 +103,10 @@ def test_no_cycle_yet_is_unhealthy(setup):
 
 
 def test_recent_cycle_is_healthy_and_the_report_lists_runs_failures_and_alerts(setup):
+    now = datetime.now(UTC)
     cfg, maker = setup
-    next_run = NOW + timedelta(hours=5)
-    run_id = _cycle(maker, NOW - timedelta(minutes=20), next_run_at=next_run)
+    next_run = now + timedelta(hours=5)
+    run_id = _cycle(maker, now - timedelta(minutes=20), next_run_at=next_run)
     with maker() as s, s.begin():
         broken = Document(
             service="linkedin",
@@ -162,9 +161,10 @@ def test_recent_cycle_is_healthy_and_the_report_lists_runs_failures_and_alerts(s
 
 
 def test_stale_when_the_last_successful_cycle_is_older_than_twice_the_interval(setup):
+    now = datetime.now(UTC)
     cfg, maker = setup
-    _cycle(maker, NOW - timedelta(hours=13))
-    _cycle(maker, NOW - timedelta(hours=1), ok=False)  # failed cycles do not count
+    _cycle(maker, now - timedelta(hours=13))
+    _cycle(maker, now - timedelta(hours=1), ok=False)  # failed cycles do not count
 
     stale = _status_process(cfg)
     assert stale.returncode == 1
@@ -179,23 +179,25 @@ def test_stale_when_the_last_successful_cycle_is_older_than_twice_the_interval(s
 
 
 def test_per_service_schedules_set_the_pace(tmp_path, setup):
+    now = datetime.now(UTC)
     cfg, maker = setup
     cfg.write_text(
         cfg.read_text().replace(
             "[crawl]", '[schedule]\nservices = {example = "*/30 * * * *"}\n\n[crawl]'
         )
     )
-    _cycle(maker, NOW - timedelta(hours=2))
+    _cycle(maker, now - timedelta(hours=2))
     result = _status(cfg)
     assert result.returncode == 1
     assert "twice the 30m interval" in result.stdout
 
 
 def test_after_a_stop_the_report_says_so(setup):
+    now = datetime.now(UTC)
     cfg, maker = setup
-    _cycle(maker, NOW - timedelta(minutes=5), next_run_at=NOW + timedelta(hours=6))
+    _cycle(maker, now - timedelta(minutes=5), next_run_at=now + timedelta(hours=6))
     with maker() as s, s.begin():
-        s.add(Heartbeat(at=NOW, ok=True, detail="scheduler stopped (SIGTERM)"))
+        s.add(Heartbeat(at=now, ok=True, detail="scheduler stopped (SIGTERM)"))
     result = _status(cfg)
     assert result.returncode == 0
     assert "scheduler:  stopped at" in result.stdout and "(SIGTERM)" in result.stdout
