@@ -164,7 +164,8 @@ class Version(Base):
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), nullable=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    text: Mapped[str] = mapped_column(Text)
+    # Deferred: listings of thousands of versions must not load every policy text.
+    text: Mapped[str] = mapped_column(Text, deferred=True)
     text_sha256: Mapped[str] = mapped_column(String(64))
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     technical: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -288,11 +288,65 @@ def add_outcome(
     return row
 
 
-def pending_outcome_ids(session: Session, run_id: int | None = None) -> list[int]:
-    q = select(FetchOutcome.id).where(FetchOutcome.outcome == "pending").order_by(FetchOutcome.id)
+def pending_outcome_ids(
+    session: Session, run_id: int | None = None, *, after: int = 0, limit: int | None = None
+) -> list[int]:
+    q = (
+        select(FetchOutcome.id)
+        .where(FetchOutcome.outcome == "pending", FetchOutcome.id > after)
+        .order_by(FetchOutcome.id)
+    )
     if run_id is not None:
         q = q.where(FetchOutcome.run_id == run_id)
+    if limit:
+        q = q.limit(limit)
     return list(session.scalars(q))
+
+
+def pending_outcomes(session: Session, ids: Sequence[int]) -> list[FetchOutcome]:
+    """Still-pending outcomes with their documents, in id order (one query)."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        session.scalars(
+            select(FetchOutcome)
+            .options(joinedload(FetchOutcome.document))
+            .where(FetchOutcome.id.in_(ids), FetchOutcome.outcome == "pending")
+            .order_by(FetchOutcome.id)
+        )
+    )
+
+
+def load_snapshots(session: Session, ids: Sequence[int]) -> list[Snapshot]:
+    """Snapshots with their blobs in one query, so later ``session.get`` calls hit the map."""
+    from sqlalchemy.orm import joinedload
+
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Snapshot).options(joinedload(Snapshot.blob)).where(Snapshot.id.in_(ids))
+        )
+    )
+
+
+def latest_versions(session: Session, document_ids: Iterable[int]) -> dict[int, Version]:
+    """Each document's latest version (text deferred) in one query."""
+    ids = list(document_ids)
+    if not ids:
+        return {}
+    newest = (
+        select(Version.document_id, func.max(Version.number).label("n"))
+        .where(Version.document_id.in_(ids))
+        .group_by(Version.document_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(Version).join(
+            newest, (Version.document_id == newest.c.document_id) & (Version.number == newest.c.n)
+        )
+    )
+    return {v.document_id: v for v in rows}
 
 
 def run_outcomes(session: Session, run_id: int) -> list[FetchOutcome]:
@@ -339,6 +393,7 @@ def add_version(
     session: Session,
     *,
     document: Document,
+    previous: Version | None,
     text: str,
     snapshot: Snapshot | None,
     fetched_at: datetime,
@@ -346,10 +401,9 @@ def add_version(
     technical: bool = False,
     effective_date: str | None = None,
 ) -> Version:
-    prev = latest_version(session, document.id)
     version = Version(
         document_id=document.id,
-        number=(prev.number + 1) if prev else 1,
+        number=(previous.number + 1) if previous else 1,
         snapshot_id=snapshot.id if snapshot else None,
         fetched_at=fetched_at,
         text=text,

@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor import store
 from monitor.config import Settings
 from monitor.declarations import DocumentDeclaration
-from monitor.models import Change, Document, FetchOutcome, Finding, Snapshot, TrackingEvent, utcnow
+from monitor.models import (
+    Change,
+    Document,
+    FetchOutcome,
+    Finding,
+    Snapshot,
+    TrackingEvent,
+    Version,
+    utcnow,
+)
 
 log = logging.getLogger("policywatch.tracker")
 
@@ -57,26 +66,84 @@ def fingerprint_key(decl: DocumentDeclaration, region: str | None) -> str | None
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
 
 
+#: Outcomes processed per transaction. Batching keeps the parent's SQL cost per document low;
+#: a crash loses at most one uncommitted batch, whose outcomes stay pending for the next run.
+BATCH_SIZE = 50
+
+
 def process_pending(
     maker: sessionmaker[Session], settings: Settings, run_id: int | None = None
 ) -> list[Processed]:
-    """Process every pending outcome (of one run, or all); returns what happened to each."""
+    """Process every pending outcome (of one run, or all); returns what happened to each.
+
+    Outcomes are processed in batches, one transaction each. If anything in a batch raises,
+    the batch is rolled back and its outcomes are processed one per transaction, so a single
+    bad snapshot is marked ``internal-error`` instead of blocking every later fetch.
+    """
     done: list[Processed] = []
-    with maker() as session:
-        ids = store.pending_outcome_ids(session, run_id)
-    for oid in ids:
-        with maker() as session, session.begin():
-            outcome = session.get(FetchOutcome, oid)
-            if outcome is None or outcome.outcome != "pending":
-                continue
-            process_outcome(session, settings, outcome)
-            done.append(
-                Processed(outcome.document.key, outcome.outcome, outcome.reason, outcome.detail)
-            )
+    after = 0
+    while True:
+        with maker() as session:
+            ids = store.pending_outcome_ids(session, run_id, after=after, limit=BATCH_SIZE)
+        if not ids:
+            return done
+        after = ids[-1]
+        try:
+            with maker() as session, session.begin():
+                done += _process_batch(session, settings, ids)
+        except Exception:  # noqa: BLE001 - isolate the failing outcome, keep the rest
+            log.exception("processing a batch of fetches failed; retrying one by one")
+            for oid in ids:
+                done += _process_isolated(maker, settings, oid)
+
+
+def _process_batch(session: Session, settings: Settings, ids: list[int]) -> list[Processed]:
+    outcomes = store.pending_outcomes(session, ids)
+    latest = store.latest_versions(session, {o.document_id for o in outcomes})
+    store.load_snapshots(session, [o.snapshot_id for o in outcomes if o.snapshot_id])
+    done = []
+    for outcome in outcomes:
+        process_outcome(session, settings, outcome, latest)
+        done.append(
+            Processed(outcome.document.key, outcome.outcome, outcome.reason, outcome.detail)
+        )
     return done
 
 
-def process_outcome(session: Session, settings: Settings, outcome: FetchOutcome) -> None:
+def _process_isolated(
+    maker: sessionmaker[Session], settings: Settings, oid: int
+) -> list[Processed]:
+    try:
+        with maker() as session, session.begin():
+            return _process_batch(session, settings, [oid])
+    except Exception as exc:  # noqa: BLE001 - recorded on the outcome, never silently lost
+        log.exception("processing fetch %s failed", oid)
+        from monitor.secrets import redact
+
+        with maker() as session, session.begin():
+            outcome = session.get(FetchOutcome, oid)
+            if outcome is None or outcome.outcome != "pending":
+                return []
+            detail = redact(
+                f"{outcome.document.key}: policywatch could not process this fetch "
+                f"({type(exc).__name__}: {exc}); please report it — the previous version stands"
+            )[:1000]
+            _fail(session, settings, outcome, "internal-error", detail)
+            if outcome.snapshot_id:
+                store.mark_snapshot_processed(session, outcome.snapshot_id)
+            return [Processed(outcome.document.key, "failed", "internal-error", detail)]
+
+
+def process_outcome(
+    session: Session,
+    settings: Settings,
+    outcome: FetchOutcome,
+    latest: dict[int, Version] | None = None,
+) -> None:
+    """Turn one pending outcome into its final state; ``latest`` caches each document's
+    latest version across a batch (and is updated when a version is added)."""
+    if latest is None:
+        latest = store.latest_versions(session, {outcome.document_id})
     doc = outcome.document
     service = settings.declarations.get(doc.service)
     decl = service.document(doc.kind) if service else None
@@ -105,7 +172,11 @@ def process_outcome(session: Session, settings: Settings, outcome: FetchOutcome)
     snapshot = session.get(Snapshot, outcome.snapshot_id)
     assert snapshot is not None
     try:
-        _process_snapshot(session, settings, outcome, doc, decl, snapshot)
+        version = _process_snapshot(
+            session, settings, outcome, doc, decl, snapshot, latest.get(doc.id)
+        )
+        if version is not None:
+            latest[doc.id] = version
     finally:
         snapshot.processed_at = utcnow()
 
@@ -117,7 +188,9 @@ def _process_snapshot(
     doc: Document,
     decl: DocumentDeclaration,
     snapshot: Snapshot,
-) -> None:
+    latest: Version | None,
+) -> Version | None:
+    """Returns the new version, if the snapshot produced one."""
     from monitor.extract import (
         ExtractionFailed,
         extract_text,
@@ -125,7 +198,6 @@ def _process_snapshot(
         region_fingerprint,
     )
 
-    latest = store.latest_version(session, doc.id)
     body = store.load_body(session, snapshot.sha256)
     region = region_fingerprint(
         body, content_type=snapshot.content_type, select=decl.select, remove=decl.remove
@@ -176,6 +248,7 @@ def _process_snapshot(
     version = store.add_version(
         session,
         document=doc,
+        previous=latest,
         text=text,
         snapshot=snapshot,
         fetched_at=snapshot.fetched_at,
@@ -186,6 +259,7 @@ def _process_snapshot(
     outcome.outcome = "new" if latest is None else "changed"
     outcome.version_id = version.id
     _succeeded(session, settings, doc)
+    return version
 
 
 def record_change(

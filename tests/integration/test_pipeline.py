@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from monitor import store
 from monitor.config import load_settings
@@ -26,7 +27,9 @@ def setup(tmp_path, db_url, policy_server):
 
 def _versions(engine) -> list[Version]:
     with store.session_factory(engine)() as s:
-        return list(s.scalars(select(Version).order_by(Version.number)))
+        return list(
+            s.scalars(select(Version).options(undefer(Version.text)).order_by(Version.number))
+        )
 
 
 def _count(engine, model) -> int:
