@@ -519,9 +519,8 @@ class Scheduler:
             outcome = self._judge(result)
         elapsed = time.monotonic() - started
         next_at = self._next_run_at()
-        line = f"[{plan.name}] {outcome.summary} in {elapsed:.1f}s"
-        if next_at is not None:
-            line += f"; next run {_when(next_at)}"
+        line = f"[{plan.name}] {outcome.summary} (took {elapsed:.1f}s"
+        line += f"; next run {_when(next_at)})" if next_at is not None else ")"
         (log.info if outcome.ok else log.warning)("%s", line)
         try:
             add_heartbeat(

@@ -240,7 +240,7 @@ def test_container_commands_against_postgresql(tmp_path, installed, pg_database,
 
     crawl = _run(once, env, tmp_path)
     assert crawl.returncode == 0, crawl.stdout + crawl.stderr
-    assert re.search(r"\[once\] run \d+ ok: example/privacy-policy new in", crawl.stderr)
+    assert re.search(r"\[once\] run \d+ ok: example/privacy-policy new \(took ", crawl.stderr)
 
     after = _run(healthcheck, env, tmp_path)
     assert after.returncode == 0, after.stdout

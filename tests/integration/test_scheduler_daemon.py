@@ -82,6 +82,23 @@ def sqlite_db(tmp_path):
 
 
 @pytest.fixture
+def pg_db(pg_available):
+    """PostgreSQL only: the database docker-compose runs, for the daemon-level crash paths."""
+    from tests.conftest import PG_ADMIN_URL, _drop_pg_database, _new_pg_database
+
+    if not pg_available:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    name, url = _new_pg_database()
+    engine = make_engine(url)
+    upgrade(engine)
+    try:
+        yield url, store.session_factory(engine)
+    finally:
+        engine.dispose()
+        _drop_pg_database(name)
+
+
+@pytest.fixture
 def start_daemon(tmp_path):
     """Start daemons; whatever a failing test leaves running is killed afterwards."""
     started: list[Daemon] = []
@@ -271,9 +288,9 @@ def test_sigkill_of_the_crawl_child_mid_fetch_then_the_next_cycle_succeeds(
 
 
 def test_a_crashed_daemon_run_is_marked_interrupted_at_the_next_start(
-    tmp_path, db, db_url, policy_server, start_daemon
+    tmp_path, pg_db, policy_server, start_daemon
 ):
-    engine, maker = db
+    db_url, maker = pg_db
     dripping = threading.Event()
     policy_server.set("/privacy", _slow_drip(dripping))
     cfg = write_config(tmp_path / "pw.toml", policy_server.base, db_url=db_url, timeout=60.0)
@@ -303,9 +320,9 @@ def test_a_crashed_daemon_run_is_marked_interrupted_at_the_next_start(
 
 
 def test_sigterm_during_a_fetch_stops_the_child_and_closes_the_run_as_interrupted(
-    tmp_path, db, db_url, policy_server, start_daemon
+    tmp_path, sqlite_db, policy_server, start_daemon
 ):
-    engine, maker = db
+    db_url, maker = sqlite_db
     dripping = threading.Event()
     policy_server.set("/privacy", _slow_drip(dripping))
     cfg = write_config(tmp_path / "pw.toml", policy_server.base, db_url=db_url, timeout=60.0)
@@ -336,14 +353,14 @@ def test_sigterm_during_a_fetch_stops_the_child_and_closes_the_run_as_interrupte
 
 
 def test_a_crawl_already_running_makes_the_cycle_skip_not_overlap(
-    tmp_path, db, db_url, policy_server, start_daemon
+    tmp_path, pg_db, policy_server, start_daemon
 ):
     """At most one crawl at a time, across processes: a manual crawl holds the lock."""
     import socket
 
     from monitor.models import utcnow
 
-    engine, maker = db
+    db_url, maker = pg_db
     policy_server.set("/privacy", policy_page())
     with maker() as s, s.begin():  # this test process plays the manual `policywatch crawl`
         s.add(
