@@ -618,6 +618,9 @@ _LEAD_MARKER_RE = re.compile(
 _INLINE_MARKS_RE = re.compile(r"[*_`|]|~~")
 _SPACE_BEFORE_PUNCT_RE = re.compile(r" (?=[.,;:!?)\]])")
 _SPACE_AFTER_OPEN_RE = re.compile(r"([(\[]) ")
+# Runs of rule characters inside a line ("| --- | --- |" table separators flattened into text,
+# "_____" signature lines): layout, not words.
+_INLINE_RULE_RE = re.compile(r"(?<!\S)[-_=*~.]{3,}(?!\S)")
 
 
 def _normalise_formatting(text: str) -> str:
@@ -642,6 +645,7 @@ def _normalise_formatting(text: str) -> str:
     if "\\" in text:
         text = _ESCAPE_RE.sub(r"\1", text)
     text = _RULE_LINE_RE.sub("", text)
+    text = _INLINE_RULE_RE.sub(" ", text)
     text = _LEAD_MARKER_RE.sub("", text)
     text = _INLINE_MARKS_RE.sub(" ", text)
     text = " ".join(text.split())
