@@ -34,6 +34,8 @@ import codecs
 import re
 from dataclasses import dataclass
 
+from monitor.normalise import LazyRe
+
 __all__ = [
     "Decoded",
     "decode_body",
@@ -44,11 +46,11 @@ __all__ = [
     "replacement_count",
 ]
 
-_HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([^"'\s;,]+)""", re.IGNORECASE)
-_META_CHARSET_RE = re.compile(
+_HEADER_CHARSET_RE = LazyRe(r"""charset\s*=\s*["']?\s*([^"'\s;,]+)""", re.IGNORECASE)
+_META_CHARSET_RE = LazyRe(
     rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_.:()\-]+)""", re.IGNORECASE
 )
-_XML_DECL_RE = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""")
+_XML_DECL_RE = LazyRe(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""")
 _PRESCAN_BYTES = 4096
 
 # WHATWG: these labels mean windows-1252 on the web.
@@ -202,12 +204,12 @@ _CONT = (
     "\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e"
     "\u0178"
 )
-_MOJIBAKE_RE = re.compile(
+_MOJIBAKE_RE = LazyRe(
     f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}"
 )
 
 
-_LEAD_RE = re.compile("[\u00c2-\u00f4]")
+_LEAD_RE = LazyRe("[\u00c2-\u00f4]")
 
 
 def mojibake_samples(text: str, limit: int = 3) -> list[str]:

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-import hashlib
 import re
 import threading
 from collections.abc import Sequence
@@ -66,7 +65,7 @@ from typing import Any
 from monitor import charset as _charset
 from monitor import pagecheck as _pagecheck
 from monitor.charset import decode_body
-from monitor.normalise import INVISIBLE_RE, nfc, normalise_text, normalise_url
+from monitor.normalise import INVISIBLE_RE, LazyRe, nfc, normalise_text, normalise_url
 
 __all__ = [
     "EXTRACTOR_VERSION",
@@ -476,16 +475,22 @@ def _fail_verdict(verdict: _pagecheck.Verdict, url: str | None) -> ExtractionFai
     )
 
 
-_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+_XML_DECL_RE = LazyRe(r"^\s*<\?xml[^>]*\?>")
 
 
-@dataclass
 class _Doc:
-    body: bytes
-    url: str | None
-    root: Any
-    decoded: _charset.Decoded
-    closed: bool
+    """A parsed page and what the checks learnt about it (internal, one per call)."""
+
+    __slots__ = ("body", "url", "root", "decoded", "closed")
+
+    def __init__(
+        self, body: bytes, url: str | None, root: Any, decoded: _charset.Decoded, closed: bool
+    ):
+        self.body = body
+        self.url = url
+        self.root = root
+        self.decoded = decoded
+        self.closed = closed
 
 
 def _load(body: bytes, content_type: str | None, url: str | None) -> _Doc:
@@ -1156,7 +1161,7 @@ def _render(regions: list[Any]) -> tuple[str, bool]:
 # Characters that need a closer look: invisible ones (removed by normalise_text) and the lead
 # letters of UTF-8-read-as-Latin-1 mojibake. English policies contain neither, so a single scan
 # (~0.4 ms per 100 KB) usually clears both checks.
-_RARE_RE = re.compile("[\u00c2-\u00f4" + INVISIBLE_RE.pattern[1:-1] + "]")
+_RARE_RE = LazyRe("[\u00c2-\u00f4" + INVISIBLE_RE.pattern[1:-1] + "]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1167,6 +1172,8 @@ _RARE_RE = re.compile("[\u00c2-\u00f4" + INVISIBLE_RE.pattern[1:-1] + "]")
 def _fingerprint(
     regions: list[Any], select: tuple[str, ...], remove: tuple[str, ...], url: str | None
 ) -> str:
+    import hashlib
+
     etree = _lxml()
     h = hashlib.blake2b(digest_size=20)
     h.update(f"policywatch-extract/{EXTRACTOR_VERSION}\x00".encode())
@@ -1181,7 +1188,7 @@ def _fingerprint(
 # Public API
 # ---------------------------------------------------------------------------------------------
 
-_LINK_TARGET_RE = re.compile(r"\]\([^)\s]*\)")
+_LINK_TARGET_RE = LazyRe(r"\]\([^)\s]*\)")
 _STRICT_LIMIT = 5000  # characters: shorter selected text is checked for wall machinery
 
 
@@ -1450,13 +1457,13 @@ _DATE = (
     r"|" + _MONTH.format("m4") + r",?\s+(?P<y4>\d{4}))"
 )
 _GAP = r"[\s:*_#\[\]()|>-]*"
-_EFFECTIVE_RE = re.compile(
+_EFFECTIVE_RE = LazyRe(
     r"\b(?:effective|in effect)(?:\s+(?:date|from|as of|on|since))?(?:\s+(?:is|was))?"
     + _GAP
     + _DATE,
     re.IGNORECASE,
 )
-_UPDATED_RE = re.compile(
+_UPDATED_RE = LazyRe(
     r"\b(?:last\s+(?:updated|modified|revised|changed)|updated|revised|modified)"
     r"(?:\s+(?:on|as of))?" + _GAP + _DATE,
     re.IGNORECASE,

@@ -35,6 +35,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from monitor.normalise import LazyRe
+
 __all__ = [
     "Verdict",
     "check_markers",
@@ -101,7 +103,7 @@ _MAGIC = (
     (b"\xfd7zXZ", "xz-compressed bytes"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed bytes"),
 )
-_HTML_START_RE = re.compile(
+_HTML_START_RE = LazyRe(
     rb"<(?:!doctype\s+html|html|head|body|meta|title|div|p|main|article|section|span|table|"
     rb"h[1-6]|ul|ol|script|link|!--)[\s>/]",
     re.IGNORECASE,
@@ -151,7 +153,7 @@ def _declares_utf16(content_type: str | None) -> bool:
 # Definitive checks
 # ---------------------------------------------------------------------------------------------
 
-_LOGIN_PATH_RE = re.compile(
+_LOGIN_PATH_RE = LazyRe(
     r"/(?:authwall|uas/login|login|log-in|signin|sign-in|checkpoint|accounts/login|"
     r"ServiceLogin|v3/signin|account/login|register)(?:[/?.;]|$)",
     re.IGNORECASE,
@@ -188,9 +190,9 @@ def check_url(url: str | None) -> Verdict | None:
     return None
 
 
-_WS_RE = re.compile(r"\s+")
+_WS_RE = LazyRe(r"\s+")
 _TITLE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (reason, re.compile(pattern))
+    (reason, LazyRe(pattern))
     for reason, pattern in (
         (
             "captcha",
@@ -273,7 +275,7 @@ def check_markers(body: bytes) -> Verdict | None:
 # ---------------------------------------------------------------------------------------------
 
 _PHRASES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (reason, seen, re.compile(pattern))
+    (reason, seen, LazyRe(pattern))
     for reason, seen, pattern in (
         (
             "captcha",
@@ -325,9 +327,9 @@ _PHRASES: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     )
 )
 
-_LOGIN_WORDS_RE = re.compile(r"\b(sign in|log ?in|sign up|join now|password)\b")
+_LOGIN_WORDS_RE = LazyRe(r"\b(sign in|log ?in|sign up|join now|password)\b")
 _CAPTCHA_WORDS_RE = _PHRASES[0][2]
-_CONSENT_WORDS_RE = re.compile(r"cookie|consent")
+_CONSENT_WORDS_RE = LazyRe(r"cookie|consent")
 EXPLAIN_LIMIT = 6000  # characters: longer pages are documents (or broken layouts), not walls
 
 
