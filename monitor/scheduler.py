@@ -201,7 +201,7 @@ class Scheduler:
         active = [s.slug for s in settings.active_services()]
         if interval is not None:
             self.plans: tuple[health.JobPlan, ...] = (
-                health.JobPlan("interval", f"every {interval:g}s", tuple(active)),
+                health.JobPlan("interval", "", tuple(active)),
             )
         else:
             self.plans = health.plan_jobs(
@@ -371,26 +371,43 @@ class Scheduler:
         return missed, catch_up
 
     def _alert_missed(self, scheduled_at: datetime | None, detail: str) -> None:
-        """Queue a "missed run" alert in the outbox, when the outbox supports it.
+        """Queue a tracking-style "missed-run" alert, once the schema and outbox allow it.
 
-        The outbox's tracking alerts are per document (``TrackingEvent.document_id``); a
-        missed run concerns the whole schedule, so this needs
-        ``monitor.outbox.enqueue_for_schedule(session, settings, kind=..., at=..., detail=...)``.
-        Until it exists the miss is logged and recorded in the start heartbeat only.
+        A missed run concerns the schedule, not one document, so it is a ``TrackingEvent``
+        without a document, kind ``missed-run``. That needs ``tracking_events.document_id``
+        to be nullable and ``monitor.outbox`` to know the kind (its ``TRACKING_SEVERITY``);
+        until both hold, the miss is logged and recorded in the start heartbeat only.
         """
         if not self.settings.notify:
             return
+        from monitor.models import TrackingEvent
+
         try:
             from monitor import outbox
-
-            enqueue = getattr(outbox, "enqueue_for_schedule", None)
-        except ImportError:
-            enqueue = None
-        if enqueue is None:
+        except ImportError:  # pragma: no cover - the outbox ships with the package
+            outbox = None
+        supported = (
+            outbox is not None
+            and "missed-run" in getattr(outbox, "TRACKING_SEVERITY", {})
+            and TrackingEvent.__table__.c.document_id.nullable
+        )
+        if not supported:
             log.warning("missed-run alert not queued: the outbox has no schedule alerts yet")
             return
-        with self.maker() as session, session.begin():
-            enqueue(session, self.settings, kind="missed-run", at=scheduled_at, detail=detail)
+        try:
+            with self.maker() as session, session.begin():
+                event = TrackingEvent(
+                    document_id=None,
+                    kind="missed-run",
+                    reason="missed-run",
+                    detail=detail,
+                    at=scheduled_at or utcnow(),
+                )
+                session.add(event)
+                session.flush()
+                outbox.enqueue_for_tracking(session, self.settings, event)
+        except Exception as exc:  # noqa: BLE001 - a failed alert must not stop the daemon
+            log.error("missed-run alert not queued: %s", _safe(exc))
 
     def _stopped(self) -> None:
         name = signal.Signals(self._stop_signal).name if self._stop_signal else "request"
