@@ -492,6 +492,18 @@ def version_texts(session: Session, document_id: int) -> list[tuple[int, str]]:
     return [(n, t) for n, t in rows]
 
 
+def earlier_texts(session: Session, document_id: int, *, before: int, limit: int) -> list[str]:
+    """Texts of up to ``limit`` versions numbered below ``before``, newest first."""
+    return list(
+        session.scalars(
+            select(Version.text)
+            .where(Version.document_id == document_id, Version.number < before)
+            .order_by(Version.number.desc())
+            .limit(limit)
+        )
+    )
+
+
 def version_dates(session: Session, document_id: int) -> dict[int, datetime]:
     rows = session.execute(
         select(Version.number, Version.fetched_at).where(Version.document_id == document_id)

@@ -40,6 +40,8 @@ EXTRACTOR_EPOCH = "1"
 #: A text shorter than this share of the previous version is held until a second fetch agrees.
 SHRINK_RATIO = 0.5
 SHRINK_MIN_PREVIOUS = 2000
+#: How many versions before the previous one are consulted for reappearing clauses.
+EARLIER_VERSIONS = 10
 
 
 @dataclass(frozen=True)
@@ -301,9 +303,16 @@ def record_change(
         )
         found = []
         if change_class == "substantive":
-            from monitor.findings import findings_for_change
+            from monitor.findings import clause_keys, findings_for_change
 
-            found = findings_for_change(previous.text, version.text)
+            # Clauses of earlier versions let a clause that flaps back in (a capture that
+            # lost a section, then regained it) read as "reappeared", not as a new permission.
+            seen: set[str] = set()
+            for text in store.earlier_texts(
+                session, doc.id, before=previous.number, limit=EARLIER_VERSIONS
+            ):
+                seen |= clause_keys(text)
+            found = findings_for_change(previous.text, version.text, previously_seen=seen)
     session.add(change)
     session.flush()
     for f in found:

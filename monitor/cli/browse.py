@@ -397,7 +397,9 @@ def clauses(app, service: str, document: str, ai_only: bool, as_json: bool) -> N
         dates = store.version_dates(session, doc.id)
     entries = clause_timeline(texts)
     if ai_only:
-        entries = [e for e in entries if e.classification.category != "not-ai"]
+        from monitor.detect import ai_related
+
+        entries = [e for e in entries if ai_related(e.classification)]
     if as_json:
         emit_json(
             {

@@ -138,3 +138,26 @@ def test_database_password_never_printed(tmp_path):
     assert proc.returncode == 1
     assert "Sup3rSecret" not in proc.stderr + proc.stdout
     assert "cannot connect to the database" in proc.stderr
+
+
+def test_findings_and_clause_timeline_after_an_ai_clause_is_added(site):
+    env, server = site
+    pw(["crawl"], env)
+    assert jsonl(pw(["findings", "--json"], env).stdout) == []
+    server.set("/privacy", policy_page(BASE_PARAGRAPHS[:3] + [AI_CLAUSE] + BASE_PARAGRAPHS[3:]))
+    pw(["crawl"], env)
+    found = jsonl(pw(["findings", "--json"], env).stdout)
+    assert len(found) == 1, found
+    f = found[0]
+    assert (f["service"], f["document"], f["version"]) == ("example", "privacy-policy", 2)
+    assert f["kind"] == "added" and f["severity"] == "high"
+    assert f["category"] in ("training-permission", "licensing-to-third-parties")
+    assert f["before"] is None and "train artificial intelligence" in f["after"]
+    assert f["signals"] and all(isinstance(s, str) for s in f["signals"])
+    text = pw(["findings", "--service", "example"], env).stdout
+    assert "[HIGH]" in text and "policywatch diff example privacy-policy --to 2" in text
+
+    clauses = jsonl(pw(["clauses", "example", "privacy-policy", "--ai", "--json"], env).stdout)
+    ai = [c for c in clauses if "train artificial intelligence" in c["clause"]]
+    assert len(ai) == 1 and ai[0]["first_seen_version"] == 2 and ai[0]["ai_training"] is True
+    assert all("password" not in c["clause"] for c in clauses)  # non-AI clauses filtered out
