@@ -56,6 +56,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -165,12 +166,12 @@ def _lxml() -> Any:
     return _etree
 
 
-def _parser(encoding: str | None) -> Any:
+def _parser(encoding: str | None, huge: bool = False) -> Any:
     """A per-thread HTML parser (lxml parsers must not be shared between threads)."""
     parsers = getattr(_local, "parsers", None)
     if parsers is None:
         parsers = _local.parsers = {}
-    parser = parsers.get(encoding)
+    parser = parsers.get((encoding, huge))
     if parser is None:
         parser = _lxml().HTMLParser(
             encoding=encoding,
@@ -178,9 +179,38 @@ def _parser(encoding: str | None) -> Any:
             remove_pis=True,
             no_network=True,
             default_doctype=False,
+            huge_tree=huge,
         )
-        parsers[encoding] = parser
+        parsers[(encoding, huge)] = parser
     return parser
+
+
+def _hit_limit(parser: Any) -> bool:
+    """libxml2 stopped parsing at a resource limit (nesting deeper than 256 levels, or 2048
+    with huge_tree): everything after that point is missing from the tree."""
+    log = parser.error_log
+    return bool(log) and any(e.type_name == "ERR_RESOURCE_LIMIT" for e in log)
+
+
+def _parse(body: bytes, decoded: _charset.Decoded) -> Any:
+    """Parse once; again without libxml2's default depth limit when a page needs it."""
+    etree = _lxml()
+    if decoded.utf8_bytes:
+        source: bytes | str = body
+        encoding: str | None = "utf-8"
+    else:
+        source = decoded.text
+        if source.lstrip().startswith("<?xml"):
+            source = _XML_DECL_RE.sub("", source, count=1)
+        if not source.strip():
+            return None
+        encoding = None
+    for huge in (False, True):
+        parser = _parser(encoding, huge)
+        root = etree.fromstring(source, parser)
+        if not _hit_limit(parser):
+            return root
+    raise _TooDeep
 
 
 def _xpath(expr: str) -> Any:
@@ -478,6 +508,10 @@ def _fail_verdict(verdict: _pagecheck.Verdict, url: str | None) -> ExtractionFai
 _XML_DECL_RE = LazyRe(r"^\s*<\?xml[^>]*\?>")
 
 
+class _TooDeep(Exception):
+    pass
+
+
 class _Doc:
     """A parsed page and what the checks learnt about it (internal, one per call)."""
 
@@ -513,18 +547,22 @@ def _load(body: bytes, content_type: str | None, url: str | None) -> _Doc:
     if verdict:
         raise _fail_verdict(verdict, url)
     decoded = _charset.detect(body, content_type)
+    if "\x00" in decoded.text and not decoded.encoding.startswith(("utf-16", "utf-32")):
+        # HTML ignores NUL characters in text; lxml would turn each into U+FFFD
+        body = body.replace(b"\x00", b"")
+        decoded = _charset.detect(body, content_type)
     try:
         _charset.check_replacements(decoded)
     except ExtractionFailed as exc:
         raise ExtractionFailed("encoding", f"{_where(url)}: {exc.message}") from None
-    etree = _lxml()
-    if decoded.utf8_bytes:
-        root = etree.fromstring(body, _parser("utf-8"))
-    else:
-        text = decoded.text
-        if text.lstrip().startswith("<?xml"):
-            text = _XML_DECL_RE.sub("", text, count=1)
-        root = etree.fromstring(text, _parser(None)) if text.strip() else None
+    try:
+        root = _parse(body, decoded)
+    except _TooDeep:
+        raise ExtractionFailed(
+            "truncated",
+            f"{_where(url)} nests elements more than 2048 levels deep; the HTML parser stops "
+            "there, so the text would be incomplete — check the page in a browser and report it",
+        ) from None
     if root is None:
         raise ExtractionFailed(
             "empty",
@@ -1139,7 +1177,25 @@ class _Writer:
 
 
 def _render(regions: list[Any]) -> tuple[str, bool]:
-    """The text of the prepared regions, and whether it contains "rare" characters."""
+    """The text of the prepared regions, and whether it contains "rare" characters.
+
+    The walk recurses once per nesting level. Pages nest ~20-80 levels; for the rare page
+    nested deeper than Python's recursion limit allows (the parser accepts up to 2048 levels),
+    the walk is repeated with a higher limit - safe on Python >= 3.11, where Python-to-Python
+    calls do not consume the C stack.
+    """
+    try:
+        return _render_once(regions)
+    except RecursionError:
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, 10_000))
+        try:
+            return _render_once(regions)
+        finally:
+            sys.setrecursionlimit(old)
+
+
+def _render_once(regions: list[Any]) -> tuple[str, bool]:
     writer = _Writer(_hidden(regions))
     for region in regions:
         writer.flush()

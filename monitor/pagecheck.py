@@ -130,13 +130,12 @@ def sniff_not_html(body: bytes, content_type: str | None) -> str | None:
         if start.startswith(magic):
             return what
     head = body[:4096]
-    if not (head.startswith((b"\xff\xfe", b"\xfe\xff")) or _declares_utf16(content_type)):
-        if b"\x00" in head:
-            return "binary data (NUL bytes)"
-        if _HTML_START_RE.search(head):
-            return None
-    else:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _declares_utf16(content_type):
         return None
+    if _HTML_START_RE.search(head):
+        return None  # markup first: a stray NUL byte in a page does not make it binary
+    if b"\x00" in head:
+        return "binary data (NUL bytes)"
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     if mime and mime.startswith(_NON_HTML_TYPES):
         return f"{mime} content"

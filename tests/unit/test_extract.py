@@ -654,3 +654,36 @@ def test_extraction_value_objects():
     import pickle
 
     assert pickle.loads(pickle.dumps(exc)).reason == "too-short"
+
+
+# ---------------------------------------------------------------------------------------------
+# Robustness
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [300, 1500])
+def test_deeply_nested_pages_keep_all_their_text(depth):
+    """libxml2 stops at 256 levels by default and drops the rest of the page silently; the
+    extractor re-parses without that limit, and the renderer copes with the recursion."""
+    nested = "<div><span>" * (depth // 2) + "<p>deep text</p>" + "</span></div>" * (depth // 2)
+    out = text_of(page("<p>before</p>" + nested + "<p>after</p>"))
+    assert out == "before\n\ndeep text\n\nafter\n"
+    assert sys.getrecursionlimit() < 10_000  # restored
+
+
+def test_nesting_beyond_the_parser_limit_fails_instead_of_losing_text():
+    nested = "<div>" * 3000 + "<p>deep text</p>" + "</div>" * 3000
+    with pytest.raises(ExtractionFailed) as info:
+        text_of(page("<p>before</p>" + nested))
+    assert info.value.reason == "truncated" and "2048" in info.value.message
+
+
+def test_nul_bytes_are_ignored_like_browsers_do():
+    body = page("<p>" + "data\x00 policy " * 30 + "</p>").encode()
+    assert text_of(body.decode()).startswith("data policy data policy")
+
+
+def test_huge_flat_page_is_linear():
+    paragraphs = "".join(f"<p>Paragraph {i} of the policy text.</p>" for i in range(20000))
+    out = text_of(page(paragraphs))
+    assert out.count("\n\n") == 19999 and out.endswith("Paragraph 19999 of the policy text.\n")
