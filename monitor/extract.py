@@ -17,6 +17,13 @@ Output format (what the product stores, diffs, segments into clauses and shows t
     [link text](https://normalised.url/)   links inline; mailto: kept; javascript: and
                              same-page "#..." links reduced to their text; empty links dropped
 
+Lines of one top-level list (with its nested lists) or of one table follow each other without a
+blank line; the next list or table starts after one. ``<br>`` breaks a paragraph into lines.
+Relative links resolve against the page's ``<base href>``, else its URL, and go through
+``monitor.normalise.normalise_url`` (tracking ids, session ids and signed-CDN parameters removed),
+so link churn is not a text change. A link that wraps blocks (a "card") keeps its blocks and
+loses the link markup.
+
 Images (and their alt text), script/style/noscript/template/svg/iframe/object, form controls
 (input/select/textarea/option, buttons except accordion toggles and buttons inside headings or
 summaries, whose text is a heading) and hidden elements (``hidden``, ``aria-hidden="true"``,
