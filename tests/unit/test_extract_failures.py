@@ -665,3 +665,38 @@ def test_real_version_texts_mentioning_walls_extract(corpus_dir, phrase):
         if checked >= 12:
             break
     assert checked > 0, f"no real version mentions {phrase!r}"
+
+
+@pytest.mark.slow
+def test_every_real_version_text_extracts_inside_a_page_with_walls_around_it(corpus_dir):
+    """All real policy versions (LinkedIn, Meta, Google, Discord, Reddit, X, ...): served as
+    a page with a login bar and a cookie banner outside the selection, none is flagged."""
+    import html as html_lib
+    import json
+
+    around = (
+        "<div class='login-bar'><form action='/login'><input name='email'>"
+        "<input type='password' name='pass'><button>Log in</button></form>"
+        "<a href='/signup'>Join now</a></div>"
+        "<div class='cookie-banner'>We use cookies. <button>Accept all</button>"
+        "<button>Reject all</button></div>"
+        "<noscript>You need to enable JavaScript to run this app.</noscript>"
+    )
+    manifest = json.loads((corpus_dir / "versions/manifest.json").read_text())
+    checked = 0
+    for entry in manifest:
+        if entry.get("degenerate"):
+            continue
+        text = (corpus_dir.parent / entry["path"]).read_text(encoding="utf-8")
+        paragraphs = "".join(
+            f"<p>{html_lib.escape(p)}</p>" for p in text.split("\n\n") if p.strip()
+        )
+        out = extract_text(
+            policy_page(main=paragraphs, around=around),
+            url="https://www.example.com/legal/privacy",
+            select=["main"],
+            min_length=1000,
+        )
+        assert len(out) > 1000, entry["path"]
+        checked += 1
+    assert checked > 450
