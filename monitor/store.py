@@ -192,7 +192,7 @@ def load_body(session: Session, sha256: str) -> bytes:
 def add_snapshot(
     session: Session,
     *,
-    document: Document,
+    document_id: int,
     run_id: int | None,
     url: str,
     final_url: str,
@@ -206,7 +206,7 @@ def add_snapshot(
 ) -> Snapshot:
     digest = store_blob(session, body)
     snap = Snapshot(
-        document_id=document.id,
+        document_id=document_id,
         run_id=run_id,
         url=url,
         final_url=final_url,

@@ -73,7 +73,14 @@ def crawl(settings: Settings, engine, run_id: int, services: list[str]) -> tuple
             js_available=js,
         )
     if jobs:
-        process.start()
+        from twisted.internet import task
+
+        ticker = task.LoopingCall(writer.flush)  # results never wait long for a commit
+        ticker.start(writer.max_delay, now=False)
+        try:
+            process.start()
+        finally:
+            writer.flush()
     expected = {j.document_id for js_ in jobs.values() for j in js_}
     missing = expected - writer.seen
     return writer.fetched, writer.failed + len(missing)
