@@ -65,6 +65,7 @@ def run_crawl(
     ensure_schema(engine)
     maker = store.session_factory(engine)
     selected = settings.select_services(list(services))
+    check_selectors(selected)
     names = [s.slug for s in selected]
     ttl = timedelta(seconds=settings.crawl.timeout + 300)
     deadline = time.monotonic() + wait_for_lock
@@ -79,6 +80,27 @@ def run_crawl(
         return _run_locked(settings, engine, maker, names, trigger, on_child)
     finally:
         store.release_crawl_lock(maker)
+
+
+def check_selectors(services) -> None:
+    """Refuse to start with a selector that is not valid CSS: reported now, with the document
+    it belongs to, rather than as a failed fetch for every run."""
+    from monitor.config import ConfigError
+    from monitor.extract import validate_selector
+
+    for service in services:
+        for decl in service.documents:
+            if not decl.enabled:
+                continue
+            for key, selectors in (("select", decl.select), ("remove", decl.remove)):
+                for selector in selectors:
+                    try:
+                        validate_selector(selector)
+                    except ValueError as exc:
+                        raise ConfigError(
+                            f"declaration {decl.key}: {key} selector {selector!r} is not valid "
+                            f"CSS ({exc}); fix it in the declaration or your config file"
+                        ) from None
 
 
 def _run_locked(settings, engine, maker, names, trigger, on_child) -> CrawlResult:

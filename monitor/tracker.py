@@ -202,7 +202,11 @@ def _process_snapshot(
 
     body = store.load_body(session, snapshot.sha256)
     region = region_fingerprint(
-        body, content_type=snapshot.content_type, select=decl.select, remove=decl.remove
+        body,
+        content_type=snapshot.content_type,
+        select=decl.select,
+        remove=decl.remove,
+        url=snapshot.final_url or snapshot.url,
     )
     key = fingerprint_key(decl, region)
     snapshot.fingerprint = key

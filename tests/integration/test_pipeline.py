@@ -132,3 +132,20 @@ def test_unreachable_host_fails_every_document_with_a_reason(tmp_path, db_url):
         run = store.runs(s)[0]
         assert run.status == "partial" and run.finished_at is not None
     engine.dispose()
+
+
+def test_invalid_selector_is_refused_before_crawling(tmp_path, policy_server):
+    from monitor.config import ConfigError
+
+    cfg = write_config(
+        tmp_path / "pw.toml",
+        policy_server.base,
+        select='["main[["]',
+        db_url=f"sqlite:///{tmp_path / 'x.db'}",
+    )
+    settings = load_settings(cfg, env={})
+    engine = make_engine(settings.database_url)
+    with pytest.raises(ConfigError, match=r"example/privacy-policy: select selector 'main\[\['"):
+        run_crawl(settings, engine)
+    assert policy_server.requests == []
+    engine.dispose()
