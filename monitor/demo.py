@@ -138,6 +138,18 @@ INDEX_HTML = (
 )
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up early (a crawl refusing a body, a killed child) is no error
+        of the demo; http.server would print a traceback in the middle of its output."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class DemoSite:
     """A threaded HTTP server on 127.0.0.1 (free port) serving the sample policy.
 
@@ -185,8 +197,7 @@ class DemoSite:
             def log_message(self, *args) -> None:  # the demo prints its own story
                 return
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self.port: int = self._httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
