@@ -232,3 +232,22 @@ def test_demo_sends_the_alert_to_configured_channels_and_masks_them(
 
     # Without --keep the temporary directory is gone.
     assert not list((tmp_path / "tmp").glob("policywatch-demo-*"))
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_demo_into_a_given_database(tmp_path: Path, db_url: str) -> None:
+    """--database-url: the demo's records go to that database (here PostgreSQL), which the
+    kept config then browses; the temporary directory holds only the config."""
+    proc = _policywatch(["demo", "--keep", "--database-url", db_url], _env(tmp_path), tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(from --database-url)" in proc.stdout
+    kept = Path(re.search(r"kept in\s+(\S+)", proc.stdout).group(1))
+    assert [p.name for p in kept.iterdir()] == ["demo.toml"]
+    history = _policywatch(
+        ["--config", str(kept / "demo.toml"), "history", SERVICE_SLUG, "--json"],
+        _env(tmp_path),
+        kept,
+    )
+    assert history.returncode == 0, history.stderr
+    rows = _json_lines(history.stdout)
+    assert [(r["version"], r["change_class"]) for r in rows] == [(2, "substantive"), (1, "first")]
