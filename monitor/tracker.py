@@ -183,6 +183,59 @@ def process_outcome(
         snapshot.processed_at = utcnow()
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What a snapshot says, computed without the database (so it can run anywhere)."""
+
+    fingerprint: str | None
+    text: str | None = None  # None: same fingerprint as the latest version, not extracted
+    failure: tuple[str, str] | None = None  # (reason, message)
+    effective_date: str | None = None
+
+
+def analyse(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    decl: DocumentDeclaration,
+    latest_fingerprint: str | None,
+) -> Analysis:
+    """Fingerprint first (cheap); extract only when the selected region changed.
+
+    For a document's first snapshot there is nothing to compare, so one parse gives both
+    the text and the fingerprint.
+    """
+    from monitor.extract import ExtractionFailed, extract, find_effective_date, region_fingerprint
+
+    if latest_fingerprint is not None:
+        key = fingerprint_key(
+            decl,
+            region_fingerprint(
+                body, content_type=content_type, select=decl.select, remove=decl.remove, url=url
+            ),
+        )
+        if key is not None and key == latest_fingerprint:
+            return Analysis(key)
+    try:
+        result = extract(
+            body,
+            url=url,
+            content_type=content_type,
+            select=decl.select,
+            remove=decl.remove,
+            min_length=decl.min_length,
+        )
+    except ExtractionFailed as exc:
+        return Analysis(None, failure=(exc.reason, exc.message))
+    effective = find_effective_date(result.text)
+    return Analysis(
+        fingerprint_key(decl, result.fingerprint),
+        result.text,
+        effective_date=effective.isoformat() if effective else None,
+    )
+
+
 def _process_snapshot(
     session: Session,
     settings: Settings,
@@ -193,47 +246,41 @@ def _process_snapshot(
     latest: Version | None,
 ) -> Version | None:
     """Returns the new version, if the snapshot produced one."""
-    from monitor.extract import (
-        ExtractionFailed,
-        extract_text,
-        find_effective_date,
-        region_fingerprint,
-    )
-
-    body = store.load_body(session, snapshot.sha256)
-    region = region_fingerprint(
-        body,
-        content_type=snapshot.content_type,
-        select=decl.select,
-        remove=decl.remove,
+    found = analyse(
+        store.load_body(session, snapshot.sha256),
         url=snapshot.final_url or snapshot.url,
+        content_type=snapshot.content_type,
+        decl=decl,
+        latest_fingerprint=latest.fingerprint if latest is not None else None,
     )
-    key = fingerprint_key(decl, region)
-    snapshot.fingerprint = key
-    if latest is not None and key is not None and latest.fingerprint == key:
-        outcome.outcome = "unchanged"
-        outcome.version_id = latest.id
-        _succeeded(session, settings, doc)
-        return
-    try:
-        text = extract_text(
-            body,
-            url=snapshot.final_url or snapshot.url,
-            content_type=snapshot.content_type,
-            select=decl.select,
-            remove=decl.remove,
-            min_length=decl.min_length,
-        )
-    except ExtractionFailed as exc:
-        _fail(session, settings, outcome, exc.reason, f"{doc.key}: {exc.message}")
-        return
-    if latest is not None and text == latest.text:
-        latest.fingerprint = key
+    return apply_analysis(session, settings, outcome, doc, snapshot, latest, found)
+
+
+def apply_analysis(
+    session: Session,
+    settings: Settings,
+    outcome: FetchOutcome,
+    doc: Document,
+    snapshot: Snapshot,
+    latest: Version | None,
+    found: Analysis,
+) -> Version | None:
+    """Record what :func:`analyse` found: unchanged, failed, held, or a new version."""
+    snapshot.fingerprint = found.fingerprint
+    if found.failure is not None:
+        reason, message = found.failure
+        _fail(session, settings, outcome, reason, f"{doc.key}: {message}")
+        return None
+    text = found.text
+    if latest is not None and (text is None or text == latest.text):
+        if found.fingerprint is not None:
+            latest.fingerprint = found.fingerprint
         outcome.outcome = "unchanged"
         outcome.version_id = latest.id
         doc.held_text_sha256 = None
         _succeeded(session, settings, doc)
-        return
+        return None
+    assert text is not None
     if latest is not None and _suspicious_shrink(latest.text, text):
         digest = store.sha256_hex(text.encode("utf-8"))
         if doc.held_text_sha256 != digest:
@@ -248,9 +295,8 @@ def _process_snapshot(
                 "(a half-loaded page must not read as 'policy deleted')",
                 count_failure=False,
             )
-            return
+            return None
     doc.held_text_sha256 = None
-    effective = find_effective_date(text)
     version = store.add_version(
         session,
         document=doc,
@@ -258,8 +304,8 @@ def _process_snapshot(
         text=text,
         snapshot=snapshot,
         fetched_at=snapshot.fetched_at,
-        fingerprint=key,
-        effective_date=effective.isoformat() if effective else None,
+        fingerprint=found.fingerprint,
+        effective_date=found.effective_date,
     )
     record_change(session, settings, doc, latest, version)
     outcome.outcome = "new" if latest is None else "changed"
@@ -279,8 +325,6 @@ def record_change(
 ) -> Change:
     """Diff, classify, detect and queue alerts for a new version, in the caller's transaction."""
     if previous is None:
-        from monitor.findings import baseline_findings
-
         change = Change(
             document_id=doc.id,
             from_version_id=None,
@@ -289,8 +333,9 @@ def record_change(
             added_chars=len(version.text),
             removed_chars=0,
             technical=technical,
+            baseline_pending=True,
         )
-        found = baseline_findings(version.text)
+        found = []
     else:
         from monitor.diff import diff_texts
 
@@ -339,6 +384,31 @@ def record_change(
 
         enqueue_for_change(session, settings, change)
     return change
+
+
+def complete_baselines(session: Session, service: str | None = None) -> int:
+    """Compute the pending baseline findings of first versions; returns how many were done."""
+    from monitor.findings import baseline_findings
+
+    done = 0
+    for change in store.pending_baselines(session, service):
+        for f in baseline_findings(change.to_version.text):
+            session.add(
+                Finding(
+                    change_id=change.id,
+                    kind=f.kind,
+                    category=f.category,
+                    severity=f.severity,
+                    before=f.before,
+                    after=f.after,
+                    signals=list(f.signals),
+                    heading_path=list(f.heading_path),
+                    explanation=f.explanation,
+                )
+            )
+        change.baseline_pending = False
+        done += 1
+    return done
 
 
 def _suspicious_shrink(previous: str, new: str) -> bool:

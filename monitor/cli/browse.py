@@ -341,6 +341,11 @@ def findings(app, service: str | None, since: str | None, baseline: bool, as_jso
     if service:
         app.settings.select_services([service])
     with app.session() as session:
+        if baseline:
+            from monitor.tracker import complete_baselines
+
+            if complete_baselines(session, service):
+                session.commit()
         rows = store.findings(session, service=service, since=moment, include_baseline=baseline)
         if as_json:
             emit_json(

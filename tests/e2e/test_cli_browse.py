@@ -161,3 +161,16 @@ def test_findings_and_clause_timeline_after_an_ai_clause_is_added(site):
     ai = [c for c in clauses if "train artificial intelligence" in c["clause"]]
     assert len(ai) == 1 and ai[0]["first_seen_version"] == 2 and ai[0]["ai_training"] is True
     assert all("password" not in c["clause"] for c in clauses)  # non-AI clauses filtered out
+
+
+def test_baseline_findings_of_a_first_version_are_listed_on_request(site):
+    env, server = site
+    server.set("/privacy", policy_page(BASE_PARAGRAPHS[:2] + [AI_CLAUSE] + BASE_PARAGRAPHS[2:]))
+    pw(["crawl"], env)
+    assert jsonl(pw(["findings", "--json"], env).stdout) == []  # baseline never alerts/lists
+    base = jsonl(pw(["findings", "--baseline", "--json"], env).stdout)
+    present = [f for f in base if f["kind"] == "present"]
+    assert present and all(f["severity"] == "info" for f in present)
+    assert any("train artificial intelligence" in (f["after"] or "") for f in present)
+    again = jsonl(pw(["findings", "--baseline", "--json"], env).stdout)
+    assert len(again) == len(base)  # computed once, then stored

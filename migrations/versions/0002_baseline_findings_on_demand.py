@@ -1,0 +1,31 @@
+"""baseline findings on demand
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-29 22:22:09.802829
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+
+    with op.batch_alter_table("changes", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("baseline_pending", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
+
+def downgrade() -> None:
+
+    with op.batch_alter_table("changes", schema=None) as batch_op:
+        batch_op.drop_column("baseline_pending")
