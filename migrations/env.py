@@ -35,7 +35,14 @@ def _render_item(type_, obj, autogen_context):
 
 def run_migrations_online() -> None:
     engine = _engine()
-    with engine.begin() as connection:
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copy + DROP + rename; with foreign keys enforced,
+            # the DROP fails as soon as another table references rows of it. The pragma only
+            # takes effect outside a transaction, hence before begin().
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -43,7 +50,11 @@ def run_migrations_online() -> None:
             compare_type=True,
             render_item=_render_item,
         )
-        context.run_migrations()
+        with connection.begin():
+            context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 run_migrations_online()
