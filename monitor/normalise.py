@@ -197,8 +197,17 @@ def _unwrap(host: str, path: str, query: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def normalise_url(url: str, base: str | None = None) -> str:
+    """See :func:`_normalise_url`. Absolute links are cached without their page's URL, so a
+    link shared by a thousand pages is normalised once, not once per page."""
+    head = url[:8].lower()
+    if base and (head.startswith("https://") or head.startswith("http://")):
+        base = None
+    return _normalise_url(url, base)
+
+
+@lru_cache(maxsize=65536)
+def _normalise_url(url: str, base: str | None = None) -> str:
     """Return the stable form of a link: absolute, without noise, with sorted query parameters.
 
     * resolved against ``base`` when given (relative links become absolute);
@@ -243,7 +252,7 @@ def normalise_url(url: str, base: str | None = None) -> str:
     if query:
         target = _unwrap(host, path, query)
         if target is not None:
-            return normalise_url(target)
+            return _normalise_url(target)
         query = _query(query, host)
     if fragment:
         if "%" in fragment:

@@ -187,6 +187,10 @@ def load_body(session: Session, sha256: str) -> bytes:
     blob = session.get(Blob, sha256)
     if blob is None:
         raise LookupError(f"raw body {sha256[:12]} is missing from the database")
+    return blob_bytes(blob)
+
+
+def blob_bytes(blob: Blob) -> bytes:
     return zlib.decompress(blob.data) if blob.compression == "zlib" else blob.data
 
 

@@ -102,10 +102,17 @@ def process_pending(
 def _process_batch(session: Session, settings: Settings, ids: list[int]) -> list[Processed]:
     outcomes = store.pending_outcomes(session, ids)
     latest = store.latest_versions(session, {o.document_id for o in outcomes})
-    store.load_snapshots(session, [o.snapshot_id for o in outcomes if o.snapshot_id])
+    # Held in a dict: the session's identity map is weak, so without these references each
+    # snapshot and blob would be loaded again, one query each.
+    snapshots = {
+        snap.id: snap
+        for snap in store.load_snapshots(
+            session, [o.snapshot_id for o in outcomes if o.snapshot_id]
+        )
+    }
     done = []
     for outcome in outcomes:
-        process_outcome(session, settings, outcome, latest)
+        process_outcome(session, settings, outcome, latest, snapshots)
         done.append(
             Processed(outcome.document.key, outcome.outcome, outcome.reason, outcome.detail)
         )
@@ -141,6 +148,7 @@ def process_outcome(
     settings: Settings,
     outcome: FetchOutcome,
     latest: dict[int, Version] | None = None,
+    snapshots: dict[int, Snapshot] | None = None,
 ) -> None:
     """Turn one pending outcome into its final state; ``latest`` caches each document's
     latest version across a batch (and is updated when a version is added)."""
@@ -171,7 +179,9 @@ def process_outcome(
                 outcome.detail or f"{doc.key}: fetch failed",
             )
         return
-    snapshot = session.get(Snapshot, outcome.snapshot_id)
+    snapshot = (snapshots or {}).get(outcome.snapshot_id) or session.get(
+        Snapshot, outcome.snapshot_id
+    )
     assert snapshot is not None
     try:
         version = _process_snapshot(
@@ -247,7 +257,7 @@ def _process_snapshot(
 ) -> Version | None:
     """Returns the new version, if the snapshot produced one."""
     found = analyse(
-        store.load_body(session, snapshot.sha256),
+        store.blob_bytes(snapshot.blob),
         url=snapshot.final_url or snapshot.url,
         content_type=snapshot.content_type,
         decl=decl,

@@ -268,7 +268,8 @@ def diff(
             out = render_diff.render_markdown(old.text, new.text, title=title)
         else:
             out = render_diff.render_html(old.text, new.text, title=title)
-        click.echo(out, nl=not out.endswith("\n"))
+        # color= keeps ANSI codes when --color is forced on a pipe (click strips them otherwise).
+        click.echo(out, nl=not out.endswith("\n"), color=color)
 
 
 @click.command()
