@@ -18,8 +18,10 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectionLost,
@@ -30,9 +32,14 @@ from twisted.internet.error import (
 )
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-# Statuses the callback sees (instead of HttpErrorMiddleware dropping them). 3xx are left
-# to RedirectMiddleware, which only reaches us when it refused to follow (non-HTTP scheme).
-HANDLED_STATUSES = [304, *range(300, 309), *range(400, 600)]
+# Statuses the callback sees (instead of HttpErrorMiddleware dropping them). 3xx must NOT be
+# listed: Scrapy's RedirectMiddleware leaves alone every status in ``handle_httpstatus_list``,
+# so listing them would stop every redirect from being followed. A redirect it refuses (to a
+# non-HTTP scheme such as file:// or ftp://) reaches ``on_error`` as an HttpError carrying the
+# 3xx response, and is classified there like any other response.
+HANDLED_STATUSES = [304, *range(400, 600)]
+#: request.meta key: body bytes received so far (see ``PolicySpider._count_bytes``).
+_BYTES_KEY = "policywatch_bytes"
 
 
 @dataclass(frozen=True)
@@ -259,7 +266,43 @@ class PolicySpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         request = failure.request
         job: FetchJob = request.meta["job"]
-        self.sink(describe_error(job, failure.value))
+        exc = failure.value
+        response = getattr(exc, "response", None)
+        if isinstance(exc, HttpError) and response is not None:
+            # a status the callback does not take (a refused 3xx): classify the response
+            self.sink(
+                self.classify_response(job, response)
+                or FetchFailed(job, "http-error", f"{job.key}: HTTP {response.status}")
+            )
+            return
+        received = request.meta.get(_BYTES_KEY, 0)
+        limit = request.meta.get("download_maxsize") or self.settings.getint("DOWNLOAD_MAXSIZE")
+        if limit and received > limit:
+            # a body without Content-Length cancelled after crossing the cap: Scrapy reports
+            # that as a bare DownloadCancelledError, which must not read as a transient failure
+            self.sink(
+                FetchFailed(
+                    job,
+                    "too-large",
+                    f"{job.key}: the body passed crawl.max_body_bytes ({limit} bytes) before it "
+                    "ended; refused to protect memory — raise the limit only if the page is "
+                    "really that big",
+                )
+            )
+            return
+        self.sink(describe_error(job, exc))
+
+    # -- byte counting (tells a cancelled oversize download from other cancellations) ------
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PolicySpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._count_bytes, signal=signals.bytes_received)
+        return spider
+
+    def _count_bytes(self, data: bytes, request: scrapy.Request, spider: Any = None) -> None:
+        if "job" in request.meta:
+            request.meta[_BYTES_KEY] = request.meta.get(_BYTES_KEY, 0) + len(data)
 
 
 async def settle_page(page: Any, timeout_ms: int) -> None:
