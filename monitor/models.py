@@ -243,6 +243,7 @@ class FetchOutcome(Base):
 
     run: Mapped[CrawlRun] = relationship(back_populates="outcomes")
     document: Mapped[Document] = relationship()
+    snapshot: Mapped[Snapshot | None] = relationship()
 
 
 class TrackingEvent(Base):

@@ -183,6 +183,17 @@ def store_blob(session: Session, body: bytes) -> str:
     return digest
 
 
+def existing_blobs(session: Session, digests: Iterable[str]) -> set[str]:
+    wanted = list(set(digests))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted))))
+
+
+def new_blob(body: bytes, digest: str) -> Blob:
+    return Blob(sha256=digest, size=len(body), data=zlib.compress(body, 1))
+
+
 def load_body(session: Session, sha256: str) -> bytes:
     blob = session.get(Blob, sha256)
     if blob is None:

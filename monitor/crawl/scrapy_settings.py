@@ -64,6 +64,9 @@ def build(
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
         },
     }
+    # Without Playwright the plain epoll reactor is enough, and measurably cheaper per page
+    # than Scrapy's default asyncio reactor (which schedules many asyncio tasks per response).
+    settings["TWISTED_REACTOR"] = "twisted.internet.epollreactor.EPollReactor"
     if use_js and js_available(crawl):
         settings["DOWNLOAD_HANDLERS"] = {
             "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import store
+from monitor.models import FetchOutcome, Snapshot, utcnow
 from spiders.base import Fetched, FetchFailed
 
 log = logging.getLogger("policywatch.crawl")
@@ -48,46 +49,61 @@ class SnapshotWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Commit everything received so far (called by batches, a timer and at close)."""
+        """Commit everything received so far (called by batches, a timer and at close).
+
+        One query finds which bodies are already stored; the rest of the batch is plain
+        inserts, flushed together at commit.
+        """
         self._last_flush = time.monotonic()
         if not self._pending:
             return
         batch, self._pending = self._pending, []
+        digests = {
+            id(r): store.sha256_hex(r.body)
+            for r in batch
+            if isinstance(r, Fetched) and r.status != 304
+        }
         with self.maker() as session, session.begin():
+            known = store.existing_blobs(session, digests.values())
             for result in batch:
-                self._write(session, result)
-
-    def _write(self, session: Session, result: Fetched | FetchFailed) -> None:
-        job = result.job
-        if isinstance(result, FetchFailed):
-            store.add_outcome(
-                session,
-                run_id=self.run_id,
-                document_id=job.document_id,
-                reason=result.reason,
-                detail=result.message,
-                http_status=result.status,
-            )
-            return
-        snapshot_id = None
-        if result.status != 304:
-            snapshot = store.add_snapshot(
-                session,
-                document_id=job.document_id,
-                run_id=self.run_id,
-                url=job.url,
-                final_url=result.final_url,
-                status=result.status,
-                content_type=result.content_type,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                body=result.body,
-            )
-            snapshot_id = snapshot.id
-        store.add_outcome(
-            session,
-            run_id=self.run_id,
-            document_id=job.document_id,
-            http_status=result.status,
-            snapshot_id=snapshot_id,
-        )
+                job = result.job
+                if isinstance(result, FetchFailed):
+                    session.add(
+                        FetchOutcome(
+                            run_id=self.run_id,
+                            document_id=job.document_id,
+                            outcome="pending",
+                            reason=result.reason,
+                            detail=result.message,
+                            http_status=result.status,
+                        )
+                    )
+                    continue
+                snapshot = None
+                digest = digests.get(id(result))
+                if digest is not None:
+                    if digest not in known:
+                        session.add(store.new_blob(result.body, digest))
+                        known.add(digest)
+                    snapshot = Snapshot(
+                        document_id=job.document_id,
+                        run_id=self.run_id,
+                        url=job.url,
+                        final_url=result.final_url,
+                        status=result.status,
+                        content_type=result.content_type,
+                        etag=result.etag,
+                        last_modified=result.last_modified,
+                        sha256=digest,
+                        fetched_at=utcnow(),
+                    )
+                    session.add(snapshot)
+                session.add(
+                    FetchOutcome(
+                        run_id=self.run_id,
+                        document_id=job.document_id,
+                        outcome="pending",
+                        http_status=result.status,
+                        snapshot=snapshot,
+                    )
+                )
