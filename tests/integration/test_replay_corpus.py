@@ -33,7 +33,7 @@ HISTORIES = {
 
 def _words(text: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 @pytest.mark.slow
