@@ -9,6 +9,8 @@ from Alembic (DESIGN.md §3.9): :func:`upgrade` runs ``upgrade head`` programmat
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,16 +84,36 @@ def _alembic_config(engine: Engine):
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The revision stamped in the database, read without importing Alembic (start-up cost)."""
+    from sqlalchemy import exc, text
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except exc.DBAPIError:
+            return None
 
 
+_REVISION_RE = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_RE = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+
+
+@lru_cache(maxsize=1)
 def head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
+    """The newest migration, found by reading the migration files (no Alembic import).
 
-    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    A test checks that it agrees with Alembic's own ScriptDirectory.
+    """
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION_RE.search(source), _DOWN_RE.search(source)
+        if rev:
+            revisions.add(rev.group(1))
+        if down:
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:

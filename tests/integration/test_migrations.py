@@ -105,3 +105,11 @@ def test_upgrade_keeps_existing_data(db_url):
         if engine.dialect.name == "sqlite":
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_fast_head_revision_agrees_with_alembic():
+    from alembic.script import ScriptDirectory
+
+    from monitor.db import MIGRATIONS_DIR
+
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
