@@ -176,6 +176,7 @@ def _run_child(settings, maker, run_id, names, on_child) -> tuple[int, str | Non
             stderr=errlog,
             env=env,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         if on_child is not None:
             on_child(proc)
@@ -203,6 +204,18 @@ def _run_child(settings, maker, run_id, names, on_child) -> tuple[int, str | Non
             log.error("%s", error)
             rc = EXIT_ERROR
     return rc, error
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when the parent dies, so a
+    SIGKILLed parent never leaves an orphan crawl writing into the next run's time."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the lease still expires
+        pass
 
 
 def _stop(proc: subprocess.Popen) -> None:
