@@ -15,6 +15,7 @@ server failure.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import threading
@@ -470,3 +471,117 @@ class PeakRSS:
         if self._thread is not None:
             self._thread.join(10)
         return self.peak
+
+
+# --------------------------------------------------------------------------------------------
+# The CLI as a process, and the processes it starts
+# --------------------------------------------------------------------------------------------
+
+
+def cli_env(config, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment a user would have: no stray POLICYWATCH_* from the test runner."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYWATCH_")}
+    env["POLICYWATCH_CONFIG"] = str(config)
+    if database_url:
+        env["POLICYWATCH_DATABASE_URL"] = database_url
+    env.update(extra)
+    return env
+
+
+def cli(args: list[str], env: dict[str, str], timeout: float = 240.0):
+    """Run ``python -m monitor ARGS``; returns the CompletedProcess (text)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class CliProcess:
+    """``python -m monitor ARGS`` in the background, output to a file (no pipe to fill)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log_path) -> None:
+        import subprocess
+        import sys
+
+        self.log_path = log_path
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in wait()/kill()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "monitor", *args],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.pid = self.proc.pid
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait(self, timeout: float = 240.0) -> int:
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self._log.close()
+
+    def crawl_child(self, timeout: float = 60.0) -> int:
+        """The pid of the ``monitor.crawl`` child this command started (waits for it)."""
+        import psutil
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                for child in psutil.Process(self.pid).children():
+                    if "monitor.crawl" in " ".join(child.cmdline()):
+                        return child.pid
+            except psutil.Error:
+                pass
+            if self.proc.poll() is not None:
+                raise AssertionError(f"command exited before its crawl child:\n{self.output()}")
+            time.sleep(0.02)
+        raise AssertionError(f"no crawl child after {timeout:g}s:\n{self.output()}")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def wait_until(what: str, check: Callable[[], object], timeout: float = 90.0) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+
+
+def pid_gone(pid: int, timeout: float) -> bool:
+    """True when ``pid`` has exited (or is a zombie) within ``timeout`` seconds."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def kill_pid(pid: int) -> None:
+    import os
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

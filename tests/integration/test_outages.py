@@ -1,0 +1,442 @@
+"""Outages and crashes (issue 6, item 2): the CLI as a user runs it, things breaking under it.
+
+Every test drives ``python -m monitor crawl`` as a subprocess against a loopback site and a real
+database, breaks something (the database is unreachable, read-only, full, or its connections are
+killed; the crawl child or the CLI process is SIGKILLed at a known point; two crawls start at
+once), then checks what is left: a clear one-line error and exit code, no half-written or bogus
+version, no run stuck ``running`` once the next crawl has started, no alert lost or sent twice,
+and a next crawl that gets everything right.
+
+Known points instead of sleeps: routes are :class:`tests.support.hostile.Gate` objects that hold
+a request until the test opens them, so "the child is mid-fetch" is an event, not a guess.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from monitor import store
+from monitor.db import make_engine, upgrade
+from monitor.models import Alert, CrawlLock, CrawlRun, Document, FetchOutcome, Snapshot, Version
+from tests.integration.test_notify_support import HTTPSink
+from tests.support import hostile as H
+from tests.support.config import write_config
+from tests.support.pages import AI_CLAUSE, policy_page
+
+V1 = policy_page()
+V2 = policy_page(H.with_ai_clause())  # the same policy with an AI-training clause added
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures and helpers
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sink():
+    s = HTTPSink().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def pg_url(pg_available):
+    """A fresh PostgreSQL database (for PostgreSQL-only behaviour); skips when unreachable."""
+    from tests.conftest import PG_ADMIN_URL, _drop_pg_database, _new_pg_database
+
+    if not pg_available:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    name, url = _new_pg_database()
+    try:
+        yield url
+    finally:
+        _drop_pg_database(name)
+
+
+@pytest.fixture
+def processes():
+    """Background CLI processes (and pids) a test starts; whatever is left is killed after."""
+    started: list[H.CliProcess] = []
+    pids: list[int] = []
+
+    class Procs:
+        def start(self, args, env, log_path) -> H.CliProcess:
+            p = H.CliProcess(args, env, log_path)
+            started.append(p)
+            return p
+
+        def track(self, pid: int) -> int:
+            pids.append(pid)
+            return pid
+
+    yield Procs()
+    for p in started:
+        with contextlib.suppress(OSError):
+            os.kill(p.pid, signal.SIGCONT)
+        p.kill()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGCONT)
+        H.kill_pid(pid)
+
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size: str):
+    """A small tmpfs at ``path`` (needs root and mount rights); skips the test otherwise."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root (used to simulate read-only and full disks)")
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def remount(path: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(path)], check=True)
+
+
+def site_config(tmp_path, server, kinds, *, sink=None, timeout=10.0, per_domain=4) -> Path:
+    extra = [
+        "[alerts]",
+        "tracking_failures = 2",
+        "backoff_seconds = 1.0",
+    ]
+    if sink is not None:
+        extra.insert(0, f'notify = ["json://127.0.0.1:{sink.port}/hook"]')
+    cfg = write_config(
+        tmp_path / "pw.toml",
+        server.base,
+        {k: f"/d/{k}" for k in kinds},
+        timeout=timeout,
+        extra="\n".join(extra),
+    )
+    cfg.write_text(
+        cfg.read_text().replace("[crawl]\n", f"[crawl]\nconcurrent_per_domain = {per_domain}\n", 1)
+    )
+    return cfg
+
+
+class Db:
+    """Read what a crawl left behind (a fresh engine each time: other processes write)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _session(self):
+        engine = make_engine(self.url)
+        return engine, store.session_factory(engine)()
+
+    def read(self, fn):
+        engine, session = self._session()
+        try:
+            with session:
+                return fn(session)
+        finally:
+            engine.dispose()
+
+    def versions(self) -> dict[str, list[str]]:
+        def q(s):
+            out: dict[str, list[str]] = {}
+            rows = s.execute(
+                select(Document.kind, Version.number, Version.text)
+                .join(Version, Version.document_id == Document.id)
+                .order_by(Document.kind, Version.number)
+            )
+            for kind, number, text_ in rows:
+                out.setdefault(kind, []).append(text_)
+                assert number == len(out[kind]), f"{kind}: version numbers not 1..n"
+            return out
+
+        return self.read(q)
+
+    def runs(self) -> list[tuple[int, str]]:
+        return self.read(
+            lambda s: [(r.id, r.status) for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))]
+        )
+
+    def run_errors(self) -> list[str | None]:
+        return self.read(
+            lambda s: [r.error for r in s.scalars(select(CrawlRun).order_by(CrawlRun.id))]
+        )
+
+    def alerts(self) -> list[tuple[str, str, int]]:
+        """(document kind, status, attempts) of every alert, oldest first."""
+
+        def q(s):
+            rows = s.execute(
+                select(Document.kind, Alert.status, Alert.attempts, Alert.change_id)
+                .join(Document, Alert.document_id == Document.id)
+                .order_by(Alert.id)
+            )
+            return [(k, st, n) for k, st, n, _c in rows]
+
+        return self.read(q)
+
+    def stored(self, kind: str) -> bool:
+        """A fetch of ``kind`` was committed by the crawl child (pending or processed)."""
+
+        def q(s):
+            return s.scalar(
+                select(FetchOutcome.id)
+                .join(Document, FetchOutcome.document_id == Document.id)
+                .where(Document.kind == kind)
+                .limit(1)
+            )
+
+        return self.read(q) is not None
+
+    def consistent(self) -> None:
+        """No run left running, no fetch left pending, no lock left behind."""
+
+        def q(s):
+            assert s.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all() == []
+            pending = s.scalars(select(FetchOutcome).where(FetchOutcome.outcome == "pending"))
+            assert pending.all() == []
+            assert s.scalars(select(CrawlLock)).all() == []
+
+        self.read(q)
+
+
+def migrated(url: str) -> str:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    """The command failed with exit 1 and a single ``policywatch: …`` line on stderr."""
+    assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("policywatch: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Database unavailable at start
+# --------------------------------------------------------------------------------------------
+
+DB_PASSWORD = "Db-S3cret-pw-4711"
+
+
+def test_postgresql_unreachable_at_start_is_one_clear_line_and_exit_1(tmp_path, policy_server):
+    from tests.integration.test_notify_support import free_port
+
+    policy_server.set("/d/policy", V1)
+    cfg = site_config(tmp_path, policy_server, ["policy"])
+    url = f"postgresql://policywatch:{DB_PASSWORD}@127.0.0.1:{free_port()}/policywatch"
+    env = H.cli_env(cfg, url)
+    for args in (["crawl"], ["crawl", "--wait", "5"], ["runs"], ["status"], ["history", "example"]):
+        proc = H.cli(args, env, timeout=60)
+        line = one_line_error(proc, "cannot connect to the database", "127.0.0.1")
+        assert DB_PASSWORD not in proc.stdout + proc.stderr, args
+        assert ":****@127.0.0.1" in line
+    # nothing was fetched: the crawl never started a child
+    assert policy_server.requests == []
+
+
+def test_sqlite_in_a_read_only_directory_fails_cleanly_and_recovers(tmp_path, policy_server, sink):
+    policy_server.set("/d/policy", V1)
+    cfg = site_config(tmp_path, policy_server, ["policy"], sink=sink)
+    with tmpfs(tmp_path / "disk", "16m") as disk:
+        url = f"sqlite:///{disk / 'pw.db'}"
+        env = H.cli_env(cfg, url)
+        # a database that cannot even be created
+        remount(disk, "ro")
+        proc = H.cli(["crawl"], env)
+        one_line_error(proc, "pw.db")
+        assert list(disk.iterdir()) == [] and policy_server.requests == []
+
+        # an existing database whose directory turned read-only between two crawls
+        remount(disk, "rw")
+        assert H.cli(["crawl"], env).returncode == 0
+        policy_server.set("/d/policy", V2)
+        remount(disk, "ro")
+        before = sorted(p.name for p in disk.iterdir())
+        fetched = policy_server.hits("/d/policy")
+        proc = H.cli(["crawl"], env)
+        one_line_error(proc, "pw.db")
+        assert sorted(p.name for p in disk.iterdir()) == before
+        assert policy_server.hits("/d/policy") == fetched  # failed before fetching anything
+
+        remount(disk, "rw")
+        db = Db(url)
+        assert db.versions() == {"policy": [db.versions()["policy"][0]]}
+        assert [s for _i, s in db.runs()] == ["ok"]
+        proc = H.cli(["crawl", "--json"], env)
+        assert proc.returncode == 0, proc.stderr
+        assert '"outcome": "changed"' in proc.stdout
+        assert len(db.versions()["policy"]) == 2
+        assert db.alerts() == [("policy", "sent", 1)] and len(sink.posts) == 1
+        db.consistent()
+
+
+# --------------------------------------------------------------------------------------------
+# Database lost mid-run (PostgreSQL: the server kills our connections)
+# --------------------------------------------------------------------------------------------
+
+
+def _terminate_backends(url: str) -> int:
+    """pg_terminate_backend for every connection to ``url``'s database (from an admin link)."""
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return sum(1 for (ok,) in rows if ok)
+
+
+def test_postgresql_connections_killed_mid_run_record_no_bogus_version(
+    tmp_path, pg_url, policy_server, sink, processes
+):
+    url = migrated(pg_url)
+    db = Db(url)
+    cfg = site_config(tmp_path, policy_server, ["fast", "slow"], sink=sink)
+    env = H.cli_env(cfg, url)
+    policy_server.set("/d/fast", V1)
+    policy_server.set("/d/slow", V1)
+    assert H.cli(["crawl"], env).returncode == 0
+    base = db.versions()
+
+    # the next crawl sees the AI clause on both pages; the database goes away while it runs
+    gate = H.Gate(V2)
+    policy_server.set("/d/fast", V2)
+    policy_server.set("/d/slow", gate)
+    crawl = processes.start(["crawl"], env, tmp_path / "crawl.log")
+    H.wait_until("the slow fetch", gate.arrived.is_set)
+    H.wait_until("the fast fetch stored", lambda: len(db.runs()) == 2 and db.stored("fast"))
+    killed = _terminate_backends(url)
+    assert killed >= 1  # the crawl's own connections (parent and child) were there
+    gate.open()
+    stop = threading.Event()
+
+    def keep_killing() -> None:  # hit the processing and the run's end too
+        while not stop.wait(0.15):
+            _terminate_backends(url)
+
+    killer = threading.Thread(target=keep_killing, daemon=True)
+    killer.start()
+    time.sleep(1.5)
+    stop.set()
+    killer.join()
+    rc = crawl.wait()
+    output = crawl.output()
+    assert rc in (0, 1, 3), output
+    if rc == 1:  # the run could not even be closed: one clear last line, and no secret
+        last = [line for line in output.splitlines() if line.strip()][-1]
+        assert last.startswith("policywatch: database error"), output
+
+    # whatever happened, no version is bogus: each is the old or the new text, never twice
+    after = db.versions()
+    for kind in ("fast", "slow"):
+        assert after[kind][0] == base[kind][0] and len(after[kind]) <= 2
+        assert all(AI_CLAUSE in t for t in after[kind][1:])
+
+    # the next crawl recovers everything, exactly once
+    proc = H.cli(["crawl"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    final = db.versions()
+    assert {k: len(v) for k, v in final.items()} == {"fast": 2, "slow": 2}
+    assert all(AI_CLAUSE in v[1] and AI_CLAUSE not in v[0] for v in final.values())
+    assert "running" not in [s for _i, s in db.runs()]
+    # one AI alert per document, each sent once (a broken run may leave it for the next one)
+    alerts = db.alerts()
+    assert sorted(k for k, _s, _n in alerts) == ["fast", "slow"]
+    assert all(s == "sent" for _k, s, _n in alerts) and len(sink.posts) == 2
+    db.consistent()
+
+
+@pytest.mark.xfail(
+    reason="tracker._process_isolated turns a database outage while processing a stored fetch "
+    "into a failed 'internal-error' outcome and marks its snapshot processed: the fetched "
+    "change is dropped (refetched next run, if still there) and counts as a tracking failure",
+    strict=True,
+)
+def test_a_stored_fetch_survives_a_database_outage_while_it_is_processed(
+    tmp_path, pg_url, policy_server, sink, processes
+):
+    """The crawl child stored the page; the parent loses its database connection exactly while
+    turning it into a version (held on a table lock, then terminated — twice, so the
+    one-by-one retry fails too). The stored fetch must not be thrown away: once the database is
+    back it becomes the version (from *that* snapshot), with its one AI alert, and a database
+    outage is not a failure of the document."""
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    url = migrated(pg_url)
+    name = url.rsplit("/", 1)[1]
+    db = Db(url)
+    cfg = site_config(tmp_path, policy_server, ["policy"], sink=sink)
+    env = H.cli_env(cfg, url)
+    policy_server.set("/d/policy", V1)
+    assert H.cli(["crawl"], env).returncode == 0
+
+    policy_server.set("/d/policy", V2)
+    locker = psycopg.connect(url)
+    admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+    try:
+        locker.execute("LOCK TABLE changes IN ACCESS EXCLUSIVE MODE")  # holds until rollback
+        crawl = processes.start(["crawl"], env, tmp_path / "crawl.log")
+        terminated = 0
+        deadline = time.monotonic() + 120
+        while crawl.proc.poll() is None and time.monotonic() < deadline:
+            rows = admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                "AND wait_event_type = 'Lock' AND pid <> %s",
+                (name, locker.info.backend_pid),
+            ).fetchall()
+            for (pid,) in rows:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                terminated += 1
+            time.sleep(0.05)
+        crawl.wait()
+    finally:
+        locker.rollback()
+        locker.close()
+        admin.close()
+    assert terminated >= 2, crawl.output()
+
+    proc = H.cli(["crawl"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    def facts(s):
+        doc = s.scalar(select(Document))
+        second = s.scalar(select(Version).where(Version.number == 2))
+        snap_run = s.get(Snapshot, second.snapshot_id).run_id if second else None
+        reasons = [o.reason for o in s.scalars(select(FetchOutcome).order_by(FetchOutcome.id))]
+        return doc.consecutive_failures, snap_run, reasons
+
+    failures, snap_run, reasons = db.read(facts)
+    assert len(db.versions()["policy"]) == 2
+    assert db.alerts() == [("policy", "sent", 1)] and len(sink.posts) == 1
+    assert "internal-error" not in reasons
+    assert failures == 0
+    assert snap_run == 2  # the version comes from the fetch the outage interrupted
