@@ -8,7 +8,52 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import threading
+import time
+
+#: How often the child checks that the process that started it is still there.
+PARENT_CHECK_SECONDS = 0.2
+
+
+def exit_with_parent(interval: float = PARENT_CHECK_SECONDS) -> None:
+    """Stop this child as soon as the process that started it is gone.
+
+    Why: the runner starts the child in its own session (so a Ctrl-C reaches only the
+    parent, which stops the child cleanly), which also means a SIGKILLed parent leaves the child
+    running. An orphan that keeps fetching stores its pages *after* the next crawls have
+    recorded newer ones; processed later, an old page reads as the policy reverting (a false
+    "clause removed" alert, then "added" again). Whatever the child committed before its parent
+    died is still processed by the next run, before that run fetches anything.
+
+    Linux: ``PR_SET_PDEATHSIG`` kills the child at once; everywhere: a thread notices the
+    re-parenting within ``interval`` seconds and ends the process without cleanup (every
+    database write is its own transaction, so there is nothing to clean up).
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - the thread below still works
+            pass
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                print(
+                    f"policywatch crawl child: parent process {parent} is gone; stopping",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                os._exit(1)
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="policywatch-parent-watch", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=None)
     parser.add_argument("services", nargs="*")
     args = parser.parse_args(argv)
+    exit_with_parent()
 
     from monitor.config import ConfigError, load_settings
     from monitor.db import DatabaseError, make_engine

@@ -440,3 +440,151 @@ def test_a_stored_fetch_survives_a_database_outage_while_it_is_processed(
     assert "internal-error" not in reasons
     assert failures == 0
     assert snap_run == 2  # the version comes from the fetch the outage interrupted
+
+
+# --------------------------------------------------------------------------------------------
+# SIGKILL of the crawl child and of the CLI process
+# --------------------------------------------------------------------------------------------
+
+
+def test_sigkill_of_the_crawl_child_mid_fetch(tmp_path, policy_server, sink, processes):
+    """The child dies while one page is in flight: what it stored counts, the rest is a
+    ``crawl-error`` for this run, and the next crawl fetches it — one version each."""
+    url = migrated(f"sqlite:///{tmp_path / 'pw.db'}")
+    db = Db(url)
+    cfg = site_config(tmp_path, policy_server, ["fast", "slow"], sink=sink)
+    env = H.cli_env(cfg, url)
+    gate = H.Gate(V1)
+    policy_server.set("/d/fast", V1)
+    policy_server.set("/d/slow", gate)
+    crawl = processes.start(["crawl"], env, tmp_path / "crawl.log")
+    child = processes.track(crawl.crawl_child())
+    H.wait_until("the slow fetch", gate.arrived.is_set)
+    H.wait_until("the fast fetch stored", lambda: db.stored("fast"))
+    os.kill(child, signal.SIGKILL)
+    rc = crawl.wait()
+    gate.open()
+    output = crawl.output()
+    assert rc == 3, output  # partial: one document fetched, one lost with the child
+    assert "example/fast" in output and "new" in output
+    assert "example/slow" in output and "crawl-error" in output
+    assert db.runs() == [(1, "partial")]
+    assert "exited with -9" in (db.run_errors()[0] or "")
+    assert {k: len(v) for k, v in db.versions().items()} == {"fast": 1}
+
+    proc = H.cli(["crawl", "--json"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {k: len(v) for k, v in db.versions().items()} == {"fast": 1, "slow": 1}
+    assert db.runs() == [(1, "partial"), (2, "ok")]
+    assert db.alerts() == [] and sink.posts == []
+    db.consistent()
+
+
+def test_sigkill_of_the_cli_mid_fetch_leaves_no_orphan_to_write_stale_pages_later(
+    tmp_path, db_url, policy_server, sink, processes
+):
+    """The CLI process (the crawl's parent) is killed while its child waits for a page. The
+    next crawl must find the run ``interrupted`` — and the orphaned child must not live on to
+    store that old page *after* newer crawls: processed later, it would read as the policy
+    reverting (a false "AI clause removed" alert, then "added" again)."""
+    url = migrated(db_url)
+    db = Db(url)
+    # a download timeout longer than the test: the old request completes, it does not time out
+    cfg = site_config(tmp_path, policy_server, ["fast", "slow"], sink=sink, timeout=120.0)
+    env = H.cli_env(cfg, url)
+    gate = H.Gate(V1)
+    policy_server.set("/d/fast", V1)
+    policy_server.set("/d/slow", gate)
+    crawl = processes.start(["crawl"], env, tmp_path / "crawl1.log")
+    child = processes.track(crawl.crawl_child())
+    H.wait_until("the slow fetch", gate.arrived.is_set)
+    H.wait_until("the fast fetch stored", lambda: db.stored("fast"))
+    crawl.proc.kill()
+    crawl.wait()
+    orphan_stopped = H.pid_gone(child, timeout=10)
+
+    # the site changes; the next crawl runs while the old request is still open
+    policy_server.set("/d/slow", V2)
+    proc = H.cli(["crawl"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [s for _i, s in db.runs()] == ["interrupted", "ok"]
+    assert "process ended before the run finished" in (db.run_errors()[0] or "")
+    # the old request finally answers (an orphan would store V1 now), then one more crawl
+    gate.open()
+    H.pid_gone(child, timeout=30)
+    proc = H.cli(["crawl"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    versions = db.versions()
+    assert {k: len(v) for k, v in versions.items()} == {"fast": 1, "slow": 1}, versions
+    assert AI_CLAUSE in versions["slow"][0]
+    assert db.alerts() == [] and sink.posts == []
+    assert orphan_stopped, "the crawl child outlived its killed parent"
+    db.consistent()
+
+
+def _lock_for_writes(url: str):
+    """Open a connection that blocks the tracker's writes until closed (SQLite: a reserved
+    write lock; PostgreSQL: an exclusive lock on ``versions``)."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1], timeout=30, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        return conn
+    import psycopg
+
+    conn = psycopg.connect(url)
+    conn.execute("LOCK TABLE versions IN ACCESS EXCLUSIVE MODE")
+    return conn
+
+
+def test_sigkill_of_the_cli_mid_processing_loses_and_duplicates_nothing(
+    tmp_path, db_url, policy_server, sink, processes
+):
+    """Every page gained the AI clause. The child stores all fetches, then the parent is
+    killed inside its processing transaction (held there by a lock). The next crawl processes
+    the stored fetches: one version and one AI alert per document, sent once."""
+    url = migrated(db_url)
+    db = Db(url)
+    kinds = [f"doc-{i}" for i in range(6)]
+    cfg = site_config(tmp_path, policy_server, kinds, sink=sink)
+    env = H.cli_env(cfg, url)
+    for k in kinds:
+        policy_server.set(f"/d/{k}", V1)
+    assert H.cli(["crawl"], env).returncode == 0
+    for k in kinds:
+        policy_server.set(f"/d/{k}", V2)
+
+    crawl = processes.start(["crawl"], env, tmp_path / "crawl.log")
+    child = processes.track(crawl.crawl_child())
+    H.wait_until("the run to record its child", lambda: len(db.runs()) == 2)
+    os.kill(crawl.pid, signal.SIGSTOP)
+    assert H.pid_gone(child, timeout=90), "the child did not finish while its parent slept"
+
+    def pending(s):
+        return len(s.scalars(select(FetchOutcome).where(FetchOutcome.outcome == "pending")).all())
+
+    assert db.read(pending) == len(kinds)
+    lock = _lock_for_writes(url)
+    try:
+        os.kill(crawl.pid, signal.SIGCONT)
+        time.sleep(1.5)  # the parent polls every 0.1 s: it is now stuck inside its transaction
+        crawl.proc.kill()
+        crawl.wait()
+    finally:
+        lock.rollback() if hasattr(lock, "rollback") else None
+        lock.close()
+    assert db.read(pending) == len(kinds)  # nothing half-committed
+
+    proc = H.cli(["crawl"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    versions = db.versions()
+    assert {k: len(v) for k, v in versions.items()} == {k: 2 for k in kinds}
+    assert all(AI_CLAUSE in v[1] for v in versions.values())
+    assert [s for _i, s in db.runs()] == ["ok", "interrupted", "ok"]
+    alerts = db.alerts()
+    assert sorted(k for k, _s, _n in alerts) == kinds
+    assert all((s, n) == ("sent", 1) for _k, s, n in alerts)
+    assert len(sink.posts) == len(kinds)
+    db.consistent()
