@@ -10,6 +10,8 @@ from Alembic (DESIGN.md §3.9): :func:`upgrade` runs ``upgrade head`` programmat
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,13 +118,55 @@ def head_revision() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema upgrades between processes (two commands starting on a fresh
+    database must not both create the tables): a PostgreSQL advisory lock, or a lock file
+    beside a SQLite database (skipped when its folder is read-only; the upgrade then fails
+    with its own clear error)."""
+    from sqlalchemy import text
+
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    try:
+        handle = open(f"{database}.migrate-lock", "a")  # noqa: SIM115 - held across the yield
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_LOCK_KEY = 0x706F6C6963  # "polic"
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Run Alembic migrations up to ``revision``; returns (before, after) revisions."""
     from alembic import command
 
     check_connection(engine)
     before = current_revision(engine)
-    command.upgrade(_alembic_config(engine), revision)
+    with _migration_lock(engine):
+        if not (revision == "head" and current_revision(engine) == head_revision()):
+            command.upgrade(_alembic_config(engine), revision)
     return before, current_revision(engine)
 
 

@@ -249,20 +249,22 @@ def latest_snapshot(session: Session, document_id: int) -> Snapshot | None:
 
 
 def conditional_headers(session: Session, document_ids: Iterable[int]) -> dict[int, dict[str, str]]:
-    """ETag / Last-Modified of the latest snapshot that produced a version, per document.
+    """ETag / Last-Modified of the latest snapshot whose fetch *succeeded*, per document.
 
-    Only snapshots whose text is already a version qualify: after a failed extraction the
-    next fetch must get the full body, not a 304.
+    Sites send validators on walls and error pages too; offering a failed page's ETag would
+    turn "the wall is still there" (304) into "unchanged". So only a snapshot whose outcome
+    was new, changed or unchanged qualifies.
     """
     out: dict[int, dict[str, str]] = {}
     for doc_id in document_ids:
-        version = latest_version(session, doc_id)
-        if version is None:
-            continue
         snap = session.scalar(
             select(Snapshot)
-            .where(Snapshot.document_id == doc_id, Snapshot.processed_at.is_not(None))
-            .order_by(Snapshot.id.desc())
+            .join(FetchOutcome, FetchOutcome.snapshot_id == Snapshot.id)
+            .where(
+                FetchOutcome.document_id == doc_id,
+                FetchOutcome.outcome.in_(("new", "changed", "unchanged")),
+            )
+            .order_by(FetchOutcome.id.desc())
             .limit(1)
         )
         if snap is None:

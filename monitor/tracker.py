@@ -93,10 +93,22 @@ def process_pending(
         try:
             with maker() as session, session.begin():
                 done += _process_batch(session, settings, ids)
-        except Exception:  # noqa: BLE001 - isolate the failing outcome, keep the rest
+        except Exception as exc:  # noqa: BLE001 - isolate the failing outcome, keep the rest
+            if _database_error(exc):
+                raise  # the database is the problem: leave every fetch pending for later
             log.exception("processing a batch of fetches failed; retrying one by one")
             for oid in ids:
                 done += _process_isolated(maker, settings, oid)
+
+
+def _database_error(exc: BaseException) -> bool:
+    """Errors of the database itself (connection lost, locked, disk full): the stored fetch
+    is fine and must stay pending, not be marked as a failed document."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def _process_batch(session: Session, settings: Settings, ids: list[int]) -> list[Processed]:
@@ -126,6 +138,8 @@ def _process_isolated(
         with maker() as session, session.begin():
             return _process_batch(session, settings, [oid])
     except Exception as exc:  # noqa: BLE001 - recorded on the outcome, never silently lost
+        if _database_error(exc):
+            raise
         log.exception("processing fetch %s failed", oid)
         from monitor.secrets import redact
 
