@@ -388,20 +388,7 @@ def record_change(
             found = findings_for_change(previous.text, version.text, previously_seen=seen)
     session.add(change)
     session.flush()
-    for f in found:
-        session.add(
-            Finding(
-                change_id=change.id,
-                kind=f.kind,
-                category=f.category,
-                severity=f.severity,
-                before=f.before,
-                after=f.after,
-                signals=list(f.signals),
-                heading_path=list(f.heading_path),
-                explanation=f.explanation,
-            )
-        )
+    session.add_all(finding_rows(change.id, found))
     session.flush()
     if settings.notify and not technical:
         from monitor.outbox import enqueue_for_change
@@ -410,26 +397,31 @@ def record_change(
     return change
 
 
+def finding_rows(change_id: int, found) -> list[Finding]:
+    """ORM rows for the pure detector's findings of one change."""
+    return [
+        Finding(
+            change_id=change_id,
+            kind=f.kind,
+            category=f.category,
+            severity=f.severity,
+            before=f.before,
+            after=f.after,
+            signals=list(f.signals),
+            heading_path=list(f.heading_path),
+            explanation=f.explanation,
+        )
+        for f in found
+    ]
+
+
 def complete_baselines(session: Session, service: str | None = None) -> int:
     """Compute the pending baseline findings of first versions; returns how many were done."""
     from monitor.findings import baseline_findings
 
     done = 0
     for change in store.pending_baselines(session, service):
-        for f in baseline_findings(change.to_version.text):
-            session.add(
-                Finding(
-                    change_id=change.id,
-                    kind=f.kind,
-                    category=f.category,
-                    severity=f.severity,
-                    before=f.before,
-                    after=f.after,
-                    signals=list(f.signals),
-                    heading_path=list(f.heading_path),
-                    explanation=f.explanation,
-                )
-            )
+        session.add_all(finding_rows(change.id, baseline_findings(change.to_version.text)))
         change.baseline_pending = False
         done += 1
     return done
