@@ -40,6 +40,8 @@ from tests.support.config import write_config
 from tests.support.httpserver import Page
 from tests.support.pages import AI_CLAUSE, policy_page
 
+pytestmark = pytest.mark.slow
+
 MIB = 1 << 20
 #: crawl.max_body_bytes in these configs; the 50 MB bodies are 50x over it.
 MAX_BODY = 1 * MIB

@@ -33,6 +33,8 @@ from tests.support import hostile as H
 from tests.support.config import write_config
 from tests.support.pages import AI_CLAUSE, policy_page
 
+pytestmark = pytest.mark.slow
+
 V1 = policy_page()
 V2 = policy_page(H.with_ai_clause())  # the same policy with an AI-training clause added
 
@@ -313,6 +315,7 @@ def _terminate_backends(url: str) -> int:
     return sum(1 for (ok,) in rows if ok)
 
 
+@pytest.mark.postgres
 def test_postgresql_connections_killed_mid_run_record_no_bogus_version(
     tmp_path, pg_url, policy_server, sink, processes
 ):
@@ -373,6 +376,7 @@ def test_postgresql_connections_killed_mid_run_record_no_bogus_version(
     db.consistent()
 
 
+@pytest.mark.postgres
 @pytest.mark.xfail(
     reason="tracker._process_isolated turns a database outage while processing a stored fetch "
     "into a failed 'internal-error' outcome and marks its snapshot processed: the fetched "

@@ -86,6 +86,7 @@ def smtp_sink():
     sink.stop()
 
 
+@pytest.mark.slow
 def test_hostile_policy_text_is_inert_in_the_html_diff_and_the_alert_email(
     tmp_path, policy_server, smtp_sink
 ):
@@ -163,6 +164,7 @@ def pg_database_with_password(pg_available):
             admin.execute(f"DROP ROLE IF EXISTS {role}")
 
 
+@pytest.mark.slow
 def test_configured_secrets_never_appear_in_output_logs_or_the_database(
     tmp_path, policy_server, pg_available, processes_guard
 ):
@@ -343,6 +345,7 @@ def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+@pytest.mark.slow
 def test_redirects_to_non_http_schemes_are_failed_and_read_nothing(tmp_path, policy_server):
     """302s (and a meta refresh) to file:, ftp: and data: URLs: failed fetches; no stored body
     contains a local file, nothing becomes a version. A 302 to an http page is followed."""
