@@ -358,12 +358,6 @@ def test_retries_recover_a_flaky_server_within_one_run(tmp_path, policy_server, 
     engine.dispose()
 
 
-@pytest.mark.xfail(
-    reason="store.conditional_headers sends the ETag of the latest *processed* snapshot, also "
-    "when that fetch failed (wall, shrink hold): the site answers 304 and the failure reads as "
-    "'unchanged' (streak reset, no 'broken'; a held shrink is never confirmed)",
-    strict=True,
-)
 def test_a_failed_fetch_is_never_revalidated_with_its_own_etag(tmp_path, policy_server, sink):
     """Sites send ETags on walls and error pages too. The next request must not offer the
     failed page's ETag: a 304 for it would mean "the wall is still there", not "unchanged"."""

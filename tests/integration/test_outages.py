@@ -377,18 +377,12 @@ def test_postgresql_connections_killed_mid_run_record_no_bogus_version(
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    reason="tracker._process_isolated turns a database outage while processing a stored fetch "
-    "into a failed 'internal-error' outcome and marks its snapshot processed: the fetched "
-    "change is dropped (refetched next run, if still there) and counts as a tracking failure",
-    strict=True,
-)
 def test_a_stored_fetch_survives_a_database_outage_while_it_is_processed(
     tmp_path, pg_url, policy_server, sink, processes
 ):
     """The crawl child stored the page; the parent loses its database connection exactly while
-    turning it into a version (held on a table lock, then terminated — twice, so the
-    one-by-one retry fails too). The stored fetch must not be thrown away: once the database is
+    turning it into a version (held on a table lock, then terminated — every time it comes
+    back while the lock holds). The stored fetch must not be thrown away: once the database is
     back it becomes the version (from *that* snapshot), with its one AI alert, and a database
     outage is not a failure of the document."""
     import psycopg
@@ -426,7 +420,10 @@ def test_a_stored_fetch_survives_a_database_outage_while_it_is_processed(
         locker.rollback()
         locker.close()
         admin.close()
-    assert terminated >= 2, crawl.output()
+    assert terminated >= 1, crawl.output()
+    if crawl.proc.returncode == 1:  # the outage ended the run: one clear line at the end
+        last = [line for line in crawl.output().splitlines() if line.strip()][-1]
+        assert last.startswith("policywatch: database error"), crawl.output()
 
     proc = H.cli(["crawl"], env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -632,12 +629,6 @@ def test_two_crawls_at_once_one_refuses_one_waits_nothing_twice(
     db.consistent()
 
 
-@pytest.mark.xfail(
-    reason="db.ensure_schema: two commands starting on a fresh database both run the Alembic "
-    "upgrade; the loser dies (SQLite: CommandError 'expected to match one row', PostgreSQL: "
-    "IntegrityError) instead of waiting, even with --wait",
-    strict=True,
-)
 def test_crawls_started_together_on_a_fresh_database(tmp_path, db_url, policy_server, processes):
     """The first `docker compose up` with two services, or a cron job and a user: several
     commands start on an empty database. One must create the schema; the others must wait for
