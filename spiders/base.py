@@ -185,6 +185,16 @@ class PolicySpider(scrapy.Spider):
         """Turn an unusable response into a failure with a reason; None when usable."""
         status = response.status
         url = response.url
+        if status == 304 and (job.needs_js or not job.conditional):
+            # a 304 means "the copy you have is current": without validators there is none
+            return FetchFailed(
+                job,
+                "http-error",
+                f"{job.key}: HTTP 304 Not Modified from {_short(url)} although policywatch sent "
+                "no ETag/Last-Modified; a server or proxy answers wrongly — the previous version "
+                "stands, and it is retried on the next run",
+                # no status: the tracker reads any stored 304 as "unchanged"
+            )
         if status == 304 or 200 <= status < 300:
             final = urlsplit(url)
             lowered = (final.netloc + final.path).lower()
@@ -328,6 +338,13 @@ def describe_error(job: FetchJob, exc: BaseException) -> FetchFailed:
                 "robots-txt",
                 f"{job.key}: robots.txt of {urlsplit(job.url).netloc} forbids this URL; "
                 "policywatch honours it (see README, 'robots.txt')",
+            )
+        if text.startswith("incomplete compressed body"):
+            return FetchFailed(
+                job,
+                "truncated",
+                f"{job.key}: the compressed body from {urlsplit(job.url).netloc} ended before "
+                "its end marker — the transfer was cut; it is retried on the next run",
             )
         if "max redirections" in text:
             return FetchFailed(

@@ -52,6 +52,8 @@ def build(
             "scrapy.extensions.logstats.LogStats": None,
             "scrapy.extensions.memusage.MemoryUsage": None,
         },
+        # A compressed body cut short must not inflate into "half a page" (see the module).
+        "DOWNLOADER_MIDDLEWARES": {"monitor.crawl.middleware.CompleteEncodingMiddleware": 595},
         "HTTPCACHE_ENABLED": False,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle and crawl.download_delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.5),
