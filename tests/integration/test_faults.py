@@ -66,6 +66,9 @@ def hostile_routes(base: str, port: int) -> dict[str, tuple[object, str]]:
         "http-502": (H.status_page(502), "transient"),
         "http-503": (H.status_page(503, retry_after="120"), "transient"),
         "http-404": (H.status_page(404), "not-found"),
+        "http-410": (H.status_page(410), "not-found"),
+        "http-401": (H.status_page(401, www_authenticate='Basic realm="legal"'), "blocked"),
+        "unsolicited-304": (Page("", status=304, headers={}), "http-error"),
         "http-403": (H.status_page(403, "<html><body>Forbidden</body></html>"), "blocked"),
         "cloudflare-403": (
             Page(
@@ -90,6 +93,11 @@ def hostile_routes(base: str, port: int) -> dict[str, tuple[object, str]]:
         "huge-declared": (H.huge_body(50 * MIB), "too-large"),
         "huge-streamed": (H.huge_body(50 * MIB, declare_length=False), "too-large"),
         "gzip-bomb": (H.gzip_bomb(1024 * MIB), "too-large"),
+        "brotli-bomb": (H.brotli_bomb(256 * MIB), "too-large"),
+        "gzip-cut": (H.gzip_cut(with_ai, 0.6), "truncated"),
+        "gzip-corrupt": (H.gzip_corrupt(with_ai), "transient"),
+        "silent": (H.silent(30.0), "timeout"),
+        "hang-up": (H.hang_up(), "transient"),
         "slow-drip": (H.slow_drip(good_page()), "timeout"),
         "selector-gone": (Page(H.relaid_out_page()), "structure-changed"),
         "mojibake": (Page(H.mojibake_page()), "encoding"),
@@ -229,6 +237,7 @@ def test_hostile_pages_fail_with_their_reason_and_never_become_versions(
     server.set("/moved/redirect-ok", Page(good_page()))
     server.set("/accounts/login", Page(H.OTHER_DOMAIN_LOGIN))
     H.gzip_bomb_bytes(1024 * MIB)  # built before the crawl, not inside its timeout
+    H.brotli_bomb_bytes(256 * MIB)
 
     def serve(hostile: bool, shrunk: bool, flap: bool = False) -> None:
         for kind in kinds:
@@ -265,7 +274,7 @@ def test_hostile_pages_fail_with_their_reason_and_never_become_versions(
     assert change_count(engine) == len(kinds)
     assert alerts(engine) == [] and sink.posts == []
     assert tracking(engine) == Counter()
-    # 50 MB bodies and a 1 GB gzip bomb did not pass through the child's memory
+    # 50 MB bodies, a 1 GB gzip and a 256 MB brotli bomb did not pass through the child's memory
     assert base_peak > 0 and hostile_peak > 0
     assert hostile_peak - base_peak < 40 * MIB, (base_peak, hostile_peak, crawl.last_series)
     # the refused redirects never reached another scheme; the login redirect was followed

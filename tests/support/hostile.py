@@ -333,6 +333,102 @@ def gzipped(page: str | bytes) -> Handler:
     return handler
 
 
+@functools.lru_cache(maxsize=2)
+def brotli_bomb_bytes(decompressed: int) -> bytes:
+    """Brotli of ``decompressed`` zero bytes (256 MiB compress to ~50 KB at quality 1)."""
+    import brotli
+
+    return brotli.compress(b"\0" * decompressed, quality=1)
+
+
+def brotli_bomb(decompressed: int = 256 << 20) -> Handler:
+    """``Content-Encoding: br`` over a huge run of zeros."""
+
+    @_quiet
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        payload = brotli_bomb_bytes(decompressed)
+        _head(
+            req,
+            200,
+            {
+                "Content-Type": "text/html; charset=utf-8",
+                "Content-Encoding": "br",
+                "Content-Length": str(len(payload)),
+            },
+        )
+        req.wfile.write(payload)
+
+    return handler
+
+
+def gzip_cut(page: str | bytes, fraction: float = 0.5) -> Handler:
+    """A gzip body cut short, with a ``Content-Length`` honest for the part that is sent:
+    the transport sees nothing wrong, only the missing gzip trailer tells."""
+    raw = page.encode("utf-8") if isinstance(page, str) else page
+    payload = zlib.compress(raw, 6, wbits=31)
+    payload = payload[: int(len(payload) * fraction)]
+
+    @_quiet
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        _head(
+            req,
+            200,
+            {
+                "Content-Type": "text/html; charset=utf-8",
+                "Content-Encoding": "gzip",
+                "Content-Length": str(len(payload)),
+            },
+        )
+        req.wfile.write(payload)
+
+    return handler
+
+
+def gzip_corrupt(page: str | bytes) -> Handler:
+    """A gzip body with garbage in the middle of its deflate stream."""
+    raw = page.encode("utf-8") if isinstance(page, str) else page
+    payload = zlib.compress(raw, 6, wbits=31)
+    payload = payload[:40] + b"\xff\x00garbage!" + payload[60:]
+
+    @_quiet
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        _head(
+            req,
+            200,
+            {
+                "Content-Type": "text/html; charset=utf-8",
+                "Content-Encoding": "gzip",
+                "Content-Length": str(len(payload)),
+            },
+        )
+        req.wfile.write(payload)
+
+    return handler
+
+
+def silent(seconds: float = 60.0) -> Handler:
+    """Accept the request and never answer (until ``seconds`` pass)."""
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        req.close_connection = True
+
+    return handler
+
+
+def hang_up() -> Handler:
+    """Close the connection without a single byte of response."""
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        import socket
+
+        req.close_connection = True
+        with contextlib.suppress(OSError):
+            req.connection.shutdown(socket.SHUT_RDWR)
+
+    return handler
+
+
 def slow_drip(body: str | bytes, *, interval: float = 0.25, piece: int = 64) -> Handler:
     """The page ``piece`` bytes every ``interval`` seconds (a 6 KB page takes ~25 s): the
     connection stays alive, so only a whole-download timeout stops it."""
