@@ -162,6 +162,12 @@ def cut(body: str | bytes, fraction: float) -> bytes:
     return raw[: int(len(raw) * fraction)]
 
 
+def cut_mid_character(page: str, word: str = "réglementation") -> bytes:
+    """The UTF-8 page cut between the two bytes of the first "é" of ``word``."""
+    raw = page.encode("utf-8")
+    return raw[: raw.index(word.encode("utf-8")) + 2]
+
+
 # --------------------------------------------------------------------------------------------
 # Handlers
 # --------------------------------------------------------------------------------------------
