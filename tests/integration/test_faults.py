@@ -108,6 +108,10 @@ def hostile_routes(base: str, port: int) -> dict[str, tuple[object, str]]:
             H.redirect(f"http://localhost:{port}/accounts/login?next=%2Fprivacy"),
             "login-wall",
         ),
+        "redirect-login-unmarked": (  # no login word in the URL: the page itself tells
+            H.redirect(f"http://localhost:{port}/welcome?continue=%2Fprivacy"),
+            "login-wall",
+        ),
         "redirect-file": (H.redirect("file:///etc/passwd"), "redirect-refused"),
         "redirect-ftp": (H.redirect("ftp://127.0.0.1/etc/passwd"), "redirect-refused"),
         # controls: must NOT fail (the same text arrives another way)
@@ -237,6 +241,7 @@ def test_hostile_pages_fail_with_their_reason_and_never_become_versions(
     engine = make_engine(settings.database_url)
     server.set("/moved/redirect-ok", Page(good_page()))
     server.set("/accounts/login", Page(H.OTHER_DOMAIN_LOGIN))
+    server.set("/welcome", Page(H.OTHER_DOMAIN_LOGIN))
     H.gzip_bomb_bytes(1024 * MIB)  # built before the crawl, not inside its timeout
     H.brotli_bomb_bytes(256 * MIB)
 
