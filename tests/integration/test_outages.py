@@ -643,7 +643,7 @@ def test_crawls_started_together_on_a_fresh_database(tmp_path, db_url, policy_se
             processes.start(["crawl", "--wait", "120"], env, tmp_path / f"crawl{i}.log")
             for i in range(3)
         ]
-        all_waiting(len(crawls))
+        all_waiting([c.pid for c in crawls])
     codes = [c.wait() for c in crawls]
     outputs = "\n".join(c.output() for c in crawls)
     assert codes == [0, 0, 0], outputs
@@ -658,16 +658,26 @@ def _starting_line(url: str):
     PostgreSQL: an empty ``alembic_version`` table (what Alembic creates first anyway) locked
     exclusively, so each command waits on reading the schema revision. SQLite: the new file
     locked exclusively in rollback-journal mode, so each command waits on switching to WAL.
-    Yields a function that waits until ``n`` commands are held (best effort on SQLite).
+    Yields a function that waits until the given command processes are held there.
     """
     if url.startswith("sqlite"):
         import sqlite3
 
-        conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        import psutil
+
+        path = url.split("///", 1)[1]
+        conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("BEGIN EXCLUSIVE")
 
-        def held(n: int) -> None:
-            time.sleep(6.0)  # the commands start (Python, click, SQLAlchemy) and block
+        def opened(pid: int) -> bool:
+            try:
+                return any(f.path == path for f in psutil.Process(pid).open_files())
+            except psutil.Error:
+                return False
+
+        def held(pids: list[int]) -> None:  # each has the file open: it waits on the lock
+            H.wait_until("every command at the database", lambda: all(map(opened, pids)), 60)
+            time.sleep(0.5)
 
         try:
             yield held
@@ -688,7 +698,8 @@ def _starting_line(url: str):
     conn.commit()
     conn.execute("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE")
 
-    def held(n: int) -> None:
+    def held(pids: list[int]) -> None:
+        n = len(pids)
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             H.wait_until(
                 f"{n} commands waiting",
