@@ -62,17 +62,31 @@ def make_engine(url: str) -> Engine:
 
 
 def check_connection(engine: Engine) -> None:
-    """Fail with a clear, masked message when the database cannot be reached."""
+    """Fail with a clear, masked message when the database cannot be reached or opened.
+
+    The driver's own first line is kept ("disk I/O error", "unable to open database file",
+    "connection refused"): it says what to fix. SQLite has no server, so its advice differs.
+    """
     from sqlalchemy import exc, text
+
+    from monitor.secrets import redact
 
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except exc.SQLAlchemyError as err:
-        reason = type(getattr(err, "orig", err) or err).__name__
+        orig = getattr(err, "orig", None) or err
+        lines = str(orig).strip().splitlines()
+        cause = redact(lines[0][:200]) if lines else type(orig).__name__
+        where = mask_url(engine.url.render_as_string())
+        if engine.dialect.name == "sqlite":
+            raise DatabaseError(
+                f"cannot open the database {where} ({cause}); check that its folder exists, "
+                "is writable and its disk is not full (POLICYWATCH_DATABASE_URL)"
+            ) from None
         raise DatabaseError(
-            f"cannot connect to the database {mask_url(engine.url.render_as_string())} "
-            f"({reason}); check POLICYWATCH_DATABASE_URL and that the server is running"
+            f"cannot connect to the database {where} ({cause}); check "
+            "POLICYWATCH_DATABASE_URL and that the database server is running"
         ) from None
 
 

@@ -1310,9 +1310,8 @@ def _explain(doc: _Doc) -> _pagecheck.Verdict | None:
 
 
 def _no_match(doc: _Doc, select: tuple[str, ...]) -> ExtractionFailed:
-    verdict = _explain(doc)
-    if verdict:
-        return _fail_verdict(verdict, doc.url)
+    # Truncation first: a page cut inside its <head> has scripts and no text, which would
+    # otherwise read as a JavaScript shell (and advise needs_js for a transfer problem).
     if _cut_outside_selection(doc):
         return ExtractionFailed(
             "truncated",
@@ -1320,6 +1319,9 @@ def _no_match(doc: _Doc, select: tuple[str, ...]) -> ExtractionFailed:
             "</html>) before the selected content — the transfer was cut; it is retried on the "
             "next run",
         )
+    verdict = _explain(doc)
+    if verdict:
+        return _fail_verdict(verdict, doc.url)
     if not _xpath(_PAGE_TEXT_XPATH)(doc.root) and doc.root.find(".//script") is None:
         return ExtractionFailed(
             "empty",

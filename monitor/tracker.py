@@ -181,7 +181,7 @@ def process_outcome(
         )
         return
     if outcome.snapshot_id is None:
-        if outcome.http_status == 304:
+        if outcome.http_status == 304 and outcome.reason is None:
             outcome.outcome = "unchanged"
             _succeeded(session, settings, doc)
         else:

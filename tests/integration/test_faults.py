@@ -409,12 +409,6 @@ def test_a_failed_fetch_is_never_revalidated_with_its_own_etag(tmp_path, policy_
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    reason="extract._no_match asks the wall/shell explanation before the truncation check: a "
-    "page cut inside its <head> script reads as 'js-required' (advice: set needs_js) instead "
-    "of 'truncated'",
-    strict=True,
-)
 def test_a_page_cut_inside_its_head_is_truncated_not_a_javascript_shell(
     tmp_path, policy_server, sink
 ):

@@ -797,12 +797,6 @@ def test_disk_full_on_sqlite_fails_cleanly_and_the_next_crawl_recovers(
         db.consistent()
 
 
-@pytest.mark.xfail(
-    reason="db.check_connection keeps only the exception class: a full disk or a read-only "
-    "directory reads 'cannot connect to the database … (OperationalError); check … that the "
-    "server is running' — SQLite has no server, and the real cause is dropped",
-    strict=True,
-)
 def test_sqlite_start_errors_name_their_cause(tmp_path, policy_server):
     """A user who sees this line must learn what to fix: the disk is full, the directory is
     read-only. SQLite says so ("disk I/O error", "unable to open database file"); the line

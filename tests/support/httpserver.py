@@ -69,7 +69,16 @@ class PolicyServer:
             def log_message(self, *args) -> None:  # silence
                 return
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        class _Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address) -> None:
+                # A client resetting a keep-alive connection is normal here; anything else
+                # is still reported.
+                import sys
+
+                if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+                    super().handle_error(request, client_address)
+
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
