@@ -34,26 +34,52 @@ def fill(db_url: str, versions: int, documents: int) -> None:
     now = datetime.now(UTC)
     per_doc = versions // documents
     with engine.begin() as conn:
-        conn.execute(insert(Document), [
-            {"id": d + 1, "service": "bench", "kind": f"doc-{d}", "title": f"Doc {d}",
-             "url": f"https://example.com/{d}", "created_at": now, "consecutive_failures": 0,
-             "tracking_broken": False}
-            for d in range(documents)
-        ])
+        conn.execute(
+            insert(Document),
+            [
+                {
+                    "id": d + 1,
+                    "service": "bench",
+                    "kind": f"doc-{d}",
+                    "title": f"Doc {d}",
+                    "url": f"https://example.com/{d}",
+                    "created_at": now,
+                    "consecutive_failures": 0,
+                    "tracking_broken": False,
+                }
+                for d in range(documents)
+            ],
+        )
         vid = 0
         for d in range(documents):
             rows, changes = [], []
             for n in range(per_doc):
                 vid += 1
-                rows.append({"id": vid, "document_id": d + 1, "number": n + 1,
-                             "fetched_at": now - timedelta(hours=6 * (per_doc - n)),
-                             "created_at": now, "text": f"Policy {d} version {n}. " * 40,
-                             "text_sha256": f"{vid:064x}", "technical": False})
-                changes.append({"document_id": d + 1, "from_version_id": vid - 1 if n else None,
-                                "to_version_id": vid, "detected_at": now,
-                                "change_class": "substantive" if n else "first",
-                                "added_chars": 40, "removed_chars": 20 if n else 0,
-                                "technical": False, "baseline_pending": False})
+                rows.append(
+                    {
+                        "id": vid,
+                        "document_id": d + 1,
+                        "number": n + 1,
+                        "fetched_at": now - timedelta(hours=6 * (per_doc - n)),
+                        "created_at": now,
+                        "text": f"Policy {d} version {n}. " * 40,
+                        "text_sha256": f"{vid:064x}",
+                        "technical": False,
+                    }
+                )
+                changes.append(
+                    {
+                        "document_id": d + 1,
+                        "from_version_id": vid - 1 if n else None,
+                        "to_version_id": vid,
+                        "detected_at": now,
+                        "change_class": "substantive" if n else "first",
+                        "added_chars": 40,
+                        "removed_chars": 20 if n else 0,
+                        "technical": False,
+                        "baseline_pending": False,
+                    }
+                )
             conn.execute(insert(Version), rows)
             conn.execute(insert(Change), changes)
     engine.dispose()
@@ -77,21 +103,29 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="pw-cli-bench-"))
     db_url = f"sqlite:///{tmp / 'cli.db'}"
     cfg = tmp / "pw.toml"
-    lines = ['[[service]]', 'slug = "bench"', 'name = "Bench"']
+    lines = ["[[service]]", 'slug = "bench"', 'name = "Bench"']
     for d in range(args.documents):
         lines += ["[[service.document]]", f'kind = "doc-{d}"', f'url = "https://example.com/{d}"']
     cfg.write_text("\n".join(lines) + "\n")
     t = time.perf_counter()
     fill(db_url, args.versions, args.documents)
-    print(f"filled {args.versions:,} versions over {args.documents:,} documents "
-          f"in {time.perf_counter() - t:.1f} s ({tmp})")
+    print(
+        f"filled {args.versions:,} versions over {args.documents:,} documents "
+        f"in {time.perf_counter() - t:.1f} s ({tmp})"
+    )
     env = dict(os.environ, POLICYWATCH_DATABASE_URL=db_url, POLICYWATCH_CONFIG=str(cfg))
     exe = [sys.executable, "-m", "monitor"]
     results = {
         "policywatch --help": timed(exe + ["--help"], env, args.runs),
-        "policywatch history bench doc-7": timed(exe + ["history", "bench", "doc-7"], env, args.runs),
-        "policywatch history bench (latest 100)": timed(exe + ["history", "bench", "--limit", "100"], env, args.runs),
-        "policywatch history bench doc-7 --json": timed(exe + ["history", "bench", "doc-7", "--json"], env, args.runs),
+        "policywatch history bench doc-7": timed(
+            exe + ["history", "bench", "doc-7"], env, args.runs
+        ),
+        "policywatch history bench (latest 100)": timed(
+            exe + ["history", "bench", "--limit", "100"], env, args.runs
+        ),
+        "policywatch history bench doc-7 --json": timed(
+            exe + ["history", "bench", "doc-7", "--json"], env, args.runs
+        ),
     }
     for name, secs in results.items():
         print(f"{name:<42} {secs * 1000:7.0f} ms (median of {args.runs})")

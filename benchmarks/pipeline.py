@@ -24,6 +24,7 @@ The page server runs in its own process and is not counted in either tool's memo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -135,13 +136,16 @@ def write_pages(pages_dir: Path, pages: dict[str, bytes]) -> None:
 # --- measuring -----------------------------------------------------------------------------
 
 
-def run_measured(cmd: list[str], env: dict[str, str], cwd: str | None = None) -> tuple[float, float, str, int]:
+def run_measured(
+    cmd: list[str], env: dict[str, str], cwd: str | None = None
+) -> tuple[float, float, str, int]:
     """Run a command; return (wall s, peak RSS MB of its process tree, stdout, returncode)."""
     import psutil
 
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     peak = 0
     stop = threading.Event()
 
@@ -155,10 +159,8 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: str | None = None) ->
             try:
                 total = parent.memory_info().rss
                 for child in parent.children(recursive=True):
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += child.memory_info().rss
-                    except psutil.Error:
-                        pass
                 peak = max(peak, total)
             except psutil.Error:
                 return
@@ -176,8 +178,11 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: str | None = None) ->
 
 
 def policywatch_round(workdir: Path, base: str, n: int) -> tuple[float, float, int, dict]:
-    env = dict(os.environ, POLICYWATCH_CONFIG=str(workdir / "pw.toml"),
-               POLICYWATCH_DATABASE_URL=f"sqlite:///{workdir / 'pw.db'}")
+    env = dict(
+        os.environ,
+        POLICYWATCH_CONFIG=str(workdir / "pw.toml"),
+        POLICYWATCH_DATABASE_URL=f"sqlite:///{workdir / 'pw.db'}",
+    )
     wall, rss, out, _rc = run_measured([sys.executable, "-m", "monitor", "crawl", "--json"], env)
     counts: dict[str, int] = {}
     for line in out.splitlines():
@@ -230,8 +235,17 @@ def urlwatch_round(workdir: Path) -> tuple[float, float, int]:
     exe = shutil.which("urlwatch", path=os.path.dirname(sys.executable)) or shutil.which("urlwatch")
     if exe is None:
         raise FileNotFoundError("urlwatch not installed (pip install -e '.[dev]')")
-    cmd = [exe, "--urls", str(workdir / "urls.yaml"), "--config", str(workdir / "urlwatch.yaml"),
-           "--hooks", str(workdir / "hooks.py"), "--cache", str(workdir / "cache.db")]
+    cmd = [
+        exe,
+        "--urls",
+        str(workdir / "urls.yaml"),
+        "--config",
+        str(workdir / "urlwatch.yaml"),
+        "--hooks",
+        str(workdir / "hooks.py"),
+        "--cache",
+        str(workdir / "cache.db"),
+    ]
     wall, rss, out, _rc = run_measured(cmd, dict(os.environ))
     reported = len(re.findall(r"^\d+\. (?:NEW|CHANGED): ", out, flags=re.M))
     return wall, rss, reported
@@ -241,7 +255,9 @@ def urlwatch_round(workdir: Path) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("-n", type=int, default=1000, help="number of pages (default 1000)")
     ap.add_argument("--skip-urlwatch", action="store_true")
     ap.add_argument("--seed", type=int, default=7)
@@ -275,9 +291,13 @@ def main() -> None:
         edits[i] = "-"
     rounds = [("baseline", {}, n), ("noise", {}, 0), ("changed", edits, len(edits))]
     sizes = [len(p) for p in build_pages(policies[:50], 0, {}).values()]
-    print(f"policywatch benchmark: N={n} pages, median page {sorted(sizes)[len(sizes)//2]/1000:.0f} KB, "
-          f"{os.cpu_count()} CPUs, workdir {tmp}")
-    print(f"{'round':<9} {'tool':<12} {'wall s':>7} {'docs/s':>7} {'peak MB':>8} {'changes':>8} {'expected':>8} {'ratio':>6}")
+    print(
+        f"policywatch benchmark: N={n} pages, median page {sorted(sizes)[len(sizes) // 2] / 1000:.0f} KB, "
+        f"{os.cpu_count()} CPUs, workdir {tmp}"
+    )
+    print(
+        f"{'round':<9} {'tool':<12} {'wall s':>7} {'docs/s':>7} {'peak MB':>8} {'changes':>8} {'expected':>8} {'ratio':>6}"
+    )
     results = []
     for r, (name, round_edits, expected) in enumerate(rounds):
         write_pages(pages_dir, build_pages(policies, r, round_edits))
@@ -286,11 +306,15 @@ def main() -> None:
         if not args.skip_urlwatch:
             uw = urlwatch_round(uw_dir)
         ratio = f"{pw_wall / uw[0]:.2f}" if uw else "-"
-        print(f"{name:<9} {'policywatch':<12} {pw_wall:7.2f} {n / pw_wall:7.0f} {pw_rss:8.0f} "
-              f"{pw_changes:8d} {expected:8d} {ratio:>6}")
+        print(
+            f"{name:<9} {'policywatch':<12} {pw_wall:7.2f} {n / pw_wall:7.0f} {pw_rss:8.0f} "
+            f"{pw_changes:8d} {expected:8d} {ratio:>6}"
+        )
         if uw:
-            print(f"{'':<9} {'urlwatch':<12} {uw[0]:7.2f} {n / uw[0]:7.0f} {uw[1]:8.0f} "
-                  f"{uw[2]:8d} {expected:8d}")
+            print(
+                f"{'':<9} {'urlwatch':<12} {uw[0]:7.2f} {n / uw[0]:7.0f} {uw[1]:8.0f} "
+                f"{uw[2]:8d} {expected:8d}"
+            )
         failed = counts.get("failed", 0)
         if failed:
             print(f"          ! policywatch: {failed} failed outcomes")

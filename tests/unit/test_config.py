@@ -23,13 +23,21 @@ def test_defaults_use_a_sqlite_file_in_the_user_data_dir(tmp_path, monkeypatch):
 
 
 def test_file_then_env_precedence(tmp_path):
-    cfg = write(tmp_path, 'database_url = "sqlite:///from-file.db"\nalert_on = "all"\n'
-                          "[crawl]\ndownload_delay = 4.5\n")
+    cfg = write(
+        tmp_path,
+        'database_url = "sqlite:///from-file.db"\nalert_on = "all"\n'
+        "[crawl]\ndownload_delay = 4.5\n",
+    )
     s = load_settings(cfg, env={})
     assert s.database_url == "sqlite:///from-file.db"
     assert s.crawl.download_delay == 4.5 and s.alert_on == "all"
-    s = load_settings(cfg, env={"POLICYWATCH_DATABASE_URL": "sqlite:///env.db",
-                                "POLICYWATCH_CRAWL_DOWNLOAD_DELAY": "1"})
+    s = load_settings(
+        cfg,
+        env={
+            "POLICYWATCH_DATABASE_URL": "sqlite:///env.db",
+            "POLICYWATCH_CRAWL_DOWNLOAD_DELAY": "1",
+        },
+    )
     assert s.database_url == "sqlite:///env.db" and s.crawl.download_delay == 1.0
 
 
@@ -40,18 +48,29 @@ def test_config_path_from_env(tmp_path):
 
 
 def test_notify_from_env_splits_on_spaces_and_commas(tmp_path):
-    s = load_settings(None, env={"POLICYWATCH_NOTIFY": "json://a.example/x, mailto://u:p@h.example  slack://T/B/C"})
-    assert [c.url for c in s.notify] == ["json://a.example/x", "mailto://u:p@h.example", "slack://T/B/C"]
+    s = load_settings(
+        None,
+        env={"POLICYWATCH_NOTIFY": "json://a.example/x, mailto://u:p@h.example  slack://T/B/C"},
+    )
+    assert [c.url for c in s.notify] == [
+        "json://a.example/x",
+        "mailto://u:p@h.example",
+        "slack://T/B/C",
+    ]
 
 
 def test_notify_tables_with_tags(tmp_path):
-    cfg = write(tmp_path, 'notify = ["mailto://u:p@h.example", {url = "slack://T/B/C", tags = ["ai"]}]\n')
+    cfg = write(
+        tmp_path, 'notify = ["mailto://u:p@h.example", {url = "slack://T/B/C", tags = ["ai"]}]\n'
+    )
     s = load_settings(cfg, env={})
     assert s.notify[1].tags == ("ai",) and s.notify[0].tags == ()
 
 
 def test_declares_a_new_service_and_restricts_services(tmp_path):
-    cfg = write(tmp_path, """
+    cfg = write(
+        tmp_path,
+        """
 services = ["example"]
 [[service]]
 slug = "example"
@@ -62,22 +81,30 @@ title = "Privacy Policy"
 url = "http://127.0.0.1:8123/privacy"
 select = ["main"]
 remove = [".promo"]
-""")
+""",
+    )
     s = load_settings(cfg, env={})
     assert [x.slug for x in s.active_services()] == ["example"]
     doc = s.declarations["example"].documents[0]
-    assert doc.key == "example/privacy-policy" and doc.select == ("main",) and doc.remove == (".promo",)
+    assert (
+        doc.key == "example/privacy-policy"
+        and doc.select == ("main",)
+        and doc.remove == (".promo",)
+    )
 
 
 def test_overrides_only_the_url_of_a_builtin_document(tmp_path):
     builtin = load_settings(None, env={}).declarations["linkedin"].document("privacy-policy")
-    cfg = write(tmp_path, """
+    cfg = write(
+        tmp_path,
+        """
 [[service]]
 slug = "linkedin"
 [[service.document]]
 kind = "privacy-policy"
 url = "http://127.0.0.1:9999/li"
-""")
+""",
+    )
     doc = load_settings(cfg, env={}).declarations["linkedin"].document("privacy-policy")
     assert doc.url == "http://127.0.0.1:9999/li"
     assert doc.select == builtin.select and doc.title == builtin.title
@@ -93,11 +120,18 @@ url = "http://127.0.0.1:9999/li"
         ("[crawl]\nconcurrent_requests = 0\n", "expected a whole number >= 1"),
         ("services = ['nope']\n", "unknown service 'nope'"),
         ("[schedule]\ncron = 'every day'\n", "expected a 5-field cron expression"),
-        ("[[service]]\nslug = 'x'\nname = 'X'\n[[service.document]]\nkind = 'p'\nurl = 'file:///etc/passwd'\n",
-         "expected an http:// or https:// URL"),
-        ("[[service]]\nslug = 'x'\nname = 'X'\n[[service.document]]\nkind = 'p'\nurl = 'http://a'\nselct = ['main']\n",
-         "unknown key 'selct'"),
-        ("[[service]]\nslug = 'x'\n[[service.document]]\nkind = 'p'\nurl = 'http://a'\n", "missing key 'name'"),
+        (
+            "[[service]]\nslug = 'x'\nname = 'X'\n[[service.document]]\nkind = 'p'\nurl = 'file:///etc/passwd'\n",
+            "expected an http:// or https:// URL",
+        ),
+        (
+            "[[service]]\nslug = 'x'\nname = 'X'\n[[service.document]]\nkind = 'p'\nurl = 'http://a'\nselct = ['main']\n",
+            "unknown key 'selct'",
+        ),
+        (
+            "[[service]]\nslug = 'x'\n[[service.document]]\nkind = 'p'\nurl = 'http://a'\n",
+            "missing key 'name'",
+        ),
         ("notify = ['not a url']\n", "expected an Apprise URL"),
         ("this is = not toml [\n", "is not valid TOML"),
     ],
