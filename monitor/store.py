@@ -169,20 +169,6 @@ def release_crawl_lock(maker: sessionmaker[Session], name: str = "crawl") -> Non
 # --- snapshots ---------------------------------------------------------------------------
 
 
-def store_blob(session: Session, body: bytes) -> str:
-    """Store a raw body once per sha256 (zlib level 1: most of the saving of level 6 at a
-    third of the CPU, which the crawl child pays per page); returns the hash."""
-    digest = sha256_hex(body)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, size=len(body), data=zlib.compress(body, 1)))
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:  # same body stored concurrently
-            pass
-    return digest
-
-
 def existing_blobs(session: Session, digests: Iterable[str]) -> set[str]:
     wanted = list(set(digests))
     if not wanted:
@@ -191,6 +177,8 @@ def existing_blobs(session: Session, digests: Iterable[str]) -> set[str]:
 
 
 def new_blob(body: bytes, digest: str) -> Blob:
+    """A raw body row, zlib level 1: most of the saving of level 6 at a third of the CPU,
+    which the crawl child pays per page."""
     return Blob(sha256=digest, size=len(body), data=zlib.compress(body, 1))
 
 
@@ -203,49 +191,6 @@ def load_body(session: Session, sha256: str) -> bytes:
 
 def blob_bytes(blob: Blob) -> bytes:
     return zlib.decompress(blob.data) if blob.compression == "zlib" else blob.data
-
-
-def add_snapshot(
-    session: Session,
-    *,
-    document_id: int,
-    run_id: int | None,
-    url: str,
-    final_url: str,
-    status: int,
-    content_type: str | None,
-    etag: str | None,
-    last_modified: str | None,
-    body: bytes,
-    fingerprint: str | None = None,
-    fetched_at: datetime | None = None,
-) -> Snapshot:
-    digest = store_blob(session, body)
-    snap = Snapshot(
-        document_id=document_id,
-        run_id=run_id,
-        url=url,
-        final_url=final_url,
-        status=status,
-        content_type=content_type,
-        etag=etag,
-        last_modified=last_modified,
-        sha256=digest,
-        fingerprint=fingerprint,
-        fetched_at=fetched_at or utcnow(),
-    )
-    session.add(snap)
-    session.flush()
-    return snap
-
-
-def latest_snapshot(session: Session, document_id: int) -> Snapshot | None:
-    return session.scalar(
-        select(Snapshot)
-        .where(Snapshot.document_id == document_id)
-        .order_by(Snapshot.id.desc())
-        .limit(1)
-    )
 
 
 def conditional_headers(session: Session, document_ids: Iterable[int]) -> dict[int, dict[str, str]]:
