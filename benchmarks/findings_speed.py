@@ -3,10 +3,13 @@
     /work/venv/bin/python benchmarks/findings_speed.py [--corpus PATH]
 
 Prints, for the consecutive corpus pairs closest to 100 KB: the time of
-``findings_for_change`` (cold: nothing cached), of ``segment`` and of ``align``; then ``align``
-on two synthetic 1,500-clause documents, and ``classify`` per clause over a whole policy.
-Figures are medians of several runs of process CPU time (wall-clock time on a shared machine
-mostly measures the other processes); nothing here is asserted.
+``findings_for_change`` (cold: nothing cached), of ``segment`` and of ``align``; then the
+crawl's common case, one paragraph inserted into or deleted from a ~100 KB corpus version,
+next to the reference computation ``findings._findings_full`` (both versions segmented in
+full, every clause aligned); then ``align`` on two synthetic 1,500-clause documents, and
+``classify`` per clause over a whole policy. Figures are medians of several runs of process CPU
+time (wall-clock time on a shared machine mostly measures the other processes); nothing here is
+asserted.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -33,22 +37,45 @@ DEFAULT_CORPUS = Path(os.environ.get("POLICYWATCH_SHARED", REPO.parent / "shared
 
 def clear_caches() -> None:
     """Cold runs: forget every memo the pipeline keeps between calls."""
-    findings._segment.cache_clear()
+    findings.clear_caches()
     segment.comparable.cache_clear()
     detect._analyse.cache_clear()
     detect._verdict.cache_clear()
     detect._relevant.cache_clear()
 
 
-def median_ms(fn: Callable[[], object], runs: int = 5, cold: bool = True) -> float:
+def median_ms(
+    fn: Callable[[], object],
+    runs: int = 5,
+    cold: bool = True,
+    setup: Callable[[], object] | None = None,
+) -> float:
     times = []
     for _ in range(runs):
         if cold:
             clear_caches()
+        if setup is not None:
+            setup()
         started = time.process_time()
         fn()
         times.append((time.process_time() - started) * 1000)
     return statistics.median(times)
+
+
+AI_PARAGRAPH = (
+    "We may use the content you share with us to train our artificial intelligence models."
+)
+_PARAGRAPH = re.compile(r"(?m)^[A-Z][^\n]{79,}\n\n")
+
+
+def one_paragraph_edits(text: str) -> tuple[str, str]:
+    """(text with a paragraph inserted after its middle paragraph, text without that one),
+    as ``benchmarks/pipeline.py`` edits its pages."""
+    paragraphs = list(_PARAGRAPH.finditer(text))
+    m = paragraphs[len(paragraphs) // 2]
+    inserted = text[: m.end()] + AI_PARAGRAPH + "\n\n" + text[m.end() :]
+    deleted = text[: m.start()] + text[m.end() :]
+    return inserted, deleted
 
 
 def main() -> int:
@@ -77,6 +104,35 @@ def main() -> int:
             f"  {entry['path'].split('versions/')[1]:<62} {len(old) // 1000:>4}/{len(new) // 1000:<4} KB"
             f" {len(old_c):>5}/{len(new_c):<5} clauses  findings {total:7.1f} ms"
             f"  (segment one {seg:6.1f} ms, align {ali:6.1f} ms)"
+        )
+
+    print(
+        "\none paragraph inserted / deleted in a ~100 KB version (median of 7; cold: caches"
+        " cleared; warm: the old version\nwas the new one of the previous call; full:"
+        " _findings_full, cold):"
+    )
+    for entry in pairs[:4]:
+        text = (shared / entry["path"]).read_text(encoding="utf-8")
+        inserted, deleted = one_paragraph_edits(text)
+        figures = []
+        for edited in (inserted, deleted):
+            fast = median_ms(lambda a=text, b=edited: findings.findings_for_change(a, b), 7)
+            warm = median_ms(
+                lambda a=text, b=edited: findings.findings_for_change(a, b),
+                7,
+                setup=lambda a=text: findings.findings_for_change(a, a),
+            )
+            full = median_ms(lambda a=text, b=edited: findings._findings_full(a, b), 7)
+            same = findings.findings_for_change(text, edited) == findings._findings_full(
+                text, edited
+            )
+            figures.append(
+                f"cold {fast:5.1f} warm {warm:4.1f} full {full:5.1f} ms"
+                + ("" if same else " DIFFERENT")
+            )
+        print(
+            f"  {entry['path'].split('versions/')[1]:<50} {len(text) // 1000:>4} KB"
+            f"  inserted: {figures[0]}   deleted: {figures[1]}"
         )
 
     old_syn = [

@@ -25,13 +25,22 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-from monitor.align import ClauseChange, align
+from monitor.align import ClauseChange, align, align_changes
 from monitor.detect import Classification, classify
 from monitor.rules import lexicon as L
-from monitor.segment import Clause, comparable, segment
+from monitor.segment import (
+    Clause,
+    Segmentation,
+    comparable,
+    resegment,
+    segment,
+    segmentation,
+)
 
 __all__ = [
     "FindingData",
@@ -407,7 +416,7 @@ def _reworded(
     )
 
 
-def _doc_key(clauses: list[Clause]) -> str:
+def _doc_key(clauses: Sequence[Clause]) -> str:
     return " " + " ".join(comparable(c.text) for c in clauses) + " "
 
 
@@ -416,15 +425,93 @@ def _still_present(clause: Clause, other_doc: str) -> bool:
     return bool(key) and f" {key} " in other_doc
 
 
+# --------------------------------------------------------------------------- segmentations
+
+# The last few versions segmented (with their clauses' comparison keys), by text. A version
+# is usually segmented as the new text of a change and again as the old text of the next one,
+# and ``clause_keys`` asks for the versions before it: kept here, and each new text is
+# ``resegment``-ed from a similar one.
+_CACHE_SIZE = 8
+_cache: OrderedDict[str, tuple[Segmentation, tuple[str, ...]]] = OrderedDict()
+_cache_lock = threading.Lock()
+_PROBE = 64  # characters at each end that a version shares with an earlier one of its document
+
+
+def _cached(text: str) -> tuple[Segmentation, tuple[str, ...]] | None:
+    with _cache_lock:
+        entry = _cache.get(text)
+        if entry is not None:
+            _cache.move_to_end(text)
+        return entry
+
+
+def _remember(text: str, entry: tuple[Segmentation, tuple[str, ...]]) -> None:
+    with _cache_lock:
+        _cache[text] = entry
+        _cache.move_to_end(text)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def _similar_cached(text: str) -> tuple[Segmentation, tuple[str, ...]] | None:
+    """A cached segmentation of a text that looks like a version of the same document.
+
+    Only a guess at where ``resegment`` saves work: it is exact whatever it is given.
+    """
+    head, tail = text[:_PROBE], text[-_PROBE:]
+    with _cache_lock:
+        for other in reversed(_cache):
+            if other.startswith(head) or other.endswith(tail):
+                return _cache[other]
+    return None
+
+
+def _segmentation(
+    text: str, base: tuple[Segmentation, tuple[str, ...]] | None = None
+) -> tuple[Segmentation, tuple[str, ...]]:
+    """The clauses of ``text`` and their ``comparable`` keys (cached), reusing ``base`` (or a
+    cached similar version): its clauses and keys before and after the edited part."""
+    entry = _cached(text)
+    if entry is not None:
+        return entry
+    if base is None:
+        base = _similar_cached(text)
+    if base is None:
+        seg = segmentation(text)
+        keys = tuple(comparable(c.text) for c in seg.clauses)
+    else:
+        old, old_keys = base
+        seg = resegment(old, text)
+        end = len(seg.clauses) - seg.tail
+        keys = (
+            old_keys[: seg.head]
+            + tuple(comparable(c.text) for c in seg.clauses[seg.head : end])
+            + old_keys[len(old_keys) - seg.tail :]
+        )
+    entry = (seg, keys)
+    _remember(text, entry)
+    return entry
+
+
+def clear_caches() -> None:
+    """Forget the segmentations and clause keys kept between calls (for cold measurements)."""
+    with _cache_lock:
+        _cache.clear()
+    _clause_keys.cache_clear()
+
+
 def clause_keys(text: str) -> frozenset[str]:
     """Comparison keys of all clauses of a version, for ``previously_seen``."""
-    return frozenset(comparable(c.text) for c in _segment(text))
+    return _clause_keys(text)
 
 
-@functools.lru_cache(maxsize=4)
-def _segment(text: str) -> tuple[Clause, ...]:
-    # consecutive pairs share a version: (v1, v2), (v2, v3) ... segment each text once
-    return tuple(segment(text))
+@functools.lru_cache(maxsize=32)
+def _clause_keys(text: str) -> frozenset[str]:
+    # the tracker asks for the same earlier versions at each new change of a document
+    return frozenset(_segmentation(text)[1])
+
+
+# --------------------------------------------------------------------------- changes
 
 
 def findings_for_change(
@@ -435,9 +522,78 @@ def findings_for_change(
     ``previously_seen`` (optional) holds ``clause_keys`` of versions *before* ``old_text``. An
     AI clause that "appears" but was already in an earlier version is a capture flapping back
     (a page variant, an expanded section), not news: it is reported with severity "low".
+
+    Same result as ``_findings_full`` (tests compare them on real histories and on edits at
+    every kind of place), computed for what changed: the new text is segmented from the old
+    one (``segment.resegment``: only the lines around the edit are walked again, the other
+    clauses and their keys are reused), and only the clauses between unchanged runs are
+    compared word by word and walked here (``align.align_changes``). Both versions stay cached
+    for the next call.
     """
-    old = list(_segment(old_text))
-    new = list(_segment(new_text))
+    old_entry = _segmentation(old_text)
+    new_seg, new_keys = _segmentation(new_text, base=old_entry)
+    old, old_keys = old_entry[0].clauses, old_entry[1]
+    new = new_seg.clauses
+    old_doc = new_doc = ""
+    findings: list[FindingData] = []
+    seen: set[tuple[str, str, str | None, str | None]] = set()
+    for change in align_changes(old, new, old_keys, new_keys):
+        if not old_doc:
+            old_doc, new_doc = _joined(old_keys), _joined(new_keys)
+        finding = None
+        if change.kind == "added":
+            assert change.new is not None
+            if _still_present(change.new, old_doc):
+                continue  # the sentence existed before, only its segmentation changed
+            cls = _classify(change.new, new)
+            finding = _appeared(_state(cls), cls, None, change.new)
+            if (
+                finding is not None
+                and previously_seen
+                and comparable(change.new.text) in previously_seen
+            ):
+                finding = replace(
+                    finding,
+                    severity="low",
+                    explanation="clause reappeared (it was in an earlier version): "
+                    + finding.explanation,
+                )
+        elif change.kind == "removed":
+            assert change.old is not None
+            if _still_present(change.old, new_doc):
+                continue
+            cls = _classify(change.old, old)
+            finding = _disappeared(_state(cls), cls, change.old, None)
+        else:
+            assert change.old is not None and change.new is not None
+            if comparable(change.old.text) == comparable(change.new.text):
+                continue
+            if _still_present(change.old, new_doc) and _still_present(change.new, old_doc):
+                continue  # both wordings exist in both versions: a duplicate re-paired
+            finding = _reworded(change, old, new)
+        if finding is None:
+            continue
+        key = (finding.kind, finding.category, finding.before, finding.after)
+        if key in seen:
+            continue
+        seen.add(key)
+        findings.append(finding)
+    return findings
+
+
+def _joined(keys: Sequence[str]) -> str:
+    """``_doc_key`` from keys already computed."""
+    return " " + " ".join(keys) + " "
+
+
+def _findings_full(
+    old_text: str, new_text: str, *, previously_seen: Collection[str] = ()
+) -> list[FindingData]:
+    """The reference for ``findings_for_change``: segment both versions from scratch, align
+    every clause, check each change in the plain order. Kept for the tests that prove the fast
+    path gives the same findings, and as the readable statement of what it computes."""
+    old = segment(old_text)
+    new = segment(new_text)
     old_doc = new_doc = ""
     findings: list[FindingData] = []
     seen: set[tuple[str, str, str | None, str | None]] = set()
@@ -491,7 +647,7 @@ def baseline_findings(text: str) -> list[FindingData]:
     """The AI-training clauses of a document's first version: kind "present", never alerts."""
     findings: list[FindingData] = []
     seen: set[str] = set()
-    clauses = _segment(text)
+    clauses = _segmentation(text)[0].clauses
     for clause in clauses:
         cls = _classify(clause, clauses)
         if not cls.ai_training:

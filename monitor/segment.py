@@ -20,9 +20,19 @@ import functools
 import html
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 
-__all__ = ["Clause", "segment", "clean_inline", "split_sentences", "comparable"]
+__all__ = [
+    "Clause",
+    "Segmentation",
+    "segment",
+    "segmentation",
+    "resegment",
+    "clean_inline",
+    "split_sentences",
+    "comparable",
+]
 
 
 @dataclass(frozen=True)
@@ -53,14 +63,20 @@ _STRONG = re.compile(r"\*\*|__|~~")
 _EM_OPEN = re.compile(r"(?<![\w*])[*_](?=[^\s*_])")
 _EM_CLOSE = re.compile(r"(?<=[^\s*_])[*_](?![\w*])")
 _CODE = re.compile(r"`+")
-_SPACE = re.compile(r"\s+")
 
 
-_INVISIBLE_RE = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+
+
+def _group1(m: re.Match[str]) -> str:
+    return m.group(1)
 
 
 def _strip_invisible(text: str) -> str:
-    if _INVISIBLE_RE.search(text):
+    # ``in`` per character, not the regex: on a whole 100 KB version it is a fast scan (or no
+    # scan at all when the text's width cannot hold the character)
+    if any(ch in text for ch in _INVISIBLE):
         text = _INVISIBLE_RE.sub("", text)
     return text.replace("\u00a0", " ")
 
@@ -71,26 +87,39 @@ def clean_inline(text: str) -> str:
     Why: two versions that differ only in a link target or in bold markers say the same thing;
     the clause text must be identical for them.
     """
-    text = _strip_invisible(text)
+    return _clean_visible(_strip_invisible(text))
+
+
+def _clean_visible(text: str) -> str:
+    """``clean_inline`` of a text that has no invisible characters left (``segment`` strips
+    them from the whole text once, not from each of its thousand pieces)."""
+    # each pattern is only tried when the text holds a string it cannot match without
     if "](" in text or "][" in text:
-        text = _IMAGE.sub(lambda m: m.group(1), text)
+        if "![" in text:
+            text = _IMAGE.sub(_group1, text)
         for _ in range(2):  # a link text may itself contain a link
-            text = _LINK.sub(lambda m: m.group(1), text)
-        text = _REF_LINK.sub(lambda m: m.group(1), text)
+            if "](" in text:
+                text = _LINK.sub(_group1, text)
+        if "][" in text:
+            text = _REF_LINK.sub(_group1, text)
     if "<" in text:
-        text = _AUTOLINK.sub(lambda m: m.group(1), text)
+        text = _AUTOLINK.sub(_group1, text)
         text = _TAG.sub(" ", text)
     if "*" in text or "_" in text or "~" in text:
-        text = _STRONG.sub("", text)
-        text = _EM_OPEN.sub("", text)
-        text = _EM_CLOSE.sub("", text)
+        if "**" in text or "__" in text or "~~" in text:
+            text = _STRONG.sub("", text)
+        if "*" in text or "_" in text:
+            text = _EM_OPEN.sub("", text)
+            text = _EM_CLOSE.sub("", text)
     if "`" in text:
         text = _CODE.sub("", text)
     if "\\" in text:
-        text = _ESCAPE.sub(lambda m: m.group(1), text)
+        text = _ESCAPE.sub(_group1, text)
     if "&" in text:
         text = html.unescape(text)
-    return _SPACE.sub(" ", text).strip()
+    # collapse whitespace: the same as re.sub(r"\s+", " ", text).strip(), because re's \s is
+    # str.isspace (checked for every code point), and several times faster
+    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- sentences
@@ -176,7 +205,28 @@ _ABBREVIATIONS = frozenset(
 # A boundary candidate: sentence-final punctuation, optional closers, whitespace, then a
 # character that can start a sentence.
 _BOUNDARY = re.compile(r"([.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9¿¡•])")
-_TOKEN_BEFORE = re.compile(r"(\S+)$")
+_INITIALS = re.compile(r"(?:[a-z]\.)+[a-z]")
+
+
+def _token_before(text: str, start: int, end: int) -> str:
+    """The run of non-space characters that ends at ``end`` (not reaching before ``start``):
+    what ``(\\S+)$`` searched in ``text[start:end]`` matches, or "".
+
+    Why not that search: it tries every position of the sentence, and each one scans to the
+    next space, which made long paragraphs slow. Words are separated by plain spaces in a
+    cleaned paragraph, so the last one usually starts after the last " "; a word holding
+    another kind of space is found by walking back one character at a time.
+    """
+    if end > start and text[end - 1] == "\n":
+        end -= 1  # ``$`` also matches before a newline that ends the span
+    begin = max(text.rfind(" ", start, end) + 1, start)
+    word = text[begin:end]
+    if word and len(word.split()) == 1 and not word[0].isspace() and not word[-1].isspace():
+        return word  # no whitespace at all inside it
+    begin = end
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    return text[begin:end]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -185,17 +235,19 @@ def split_sentences(text: str) -> list[str]:
     Why a hand-written splitter: the abbreviations of legal texts are few and known, and a
     wrong split inside "e.g. photos" would make alignment report spurious rewordings.
     """
+    if "." not in text and "!" not in text and "?" not in text:
+        text = text.strip()  # no boundary candidate: one sentence (or none)
+        return [text] if text else []
     sentences: list[str] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
         if m.group(1) == ".":
-            before = _TOKEN_BEFORE.search(text, start, m.start(1))
-            word = before.group(1).lstrip("(\"'“‘[").lower() if before else ""
+            word = _token_before(text, start, m.start(1)).lstrip("(\"'“‘[").lower()
             if word in _ABBREVIATIONS:
                 continue
             if len(word) == 1 and word.isalpha():  # an initial: "J. Smith"
                 continue
-            if re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):  # "u.s", "e.g"
+            if _INITIALS.fullmatch(word):  # "u.s", "e.g"
                 continue
         end = m.end(2)
         piece = text[start:end].strip()
@@ -223,7 +275,12 @@ _DATE = re.compile(
 )
 _NON_WORD = re.compile(r"[^\w]+")
 _DATE_HINT = re.compile(r"\d{4}|\d/\d")  # every date form above has a year or a slash
-_PUNCT_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+_ASCII_PUNCT = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_PUNCT_TO_SPACE = str.maketrans({c: " " for c in _ASCII_PUNCT})
+# the same table for ASCII bytes: bytes.translate is a plain lookup, twice as fast on a clause
+_PUNCT_TO_SPACE_BYTES = bytes.maketrans(_ASCII_PUNCT.encode(), b" " * len(_ASCII_PUNCT))
+# In ASCII text \d is [0-9]: a quick test before the slower _DATE_HINT (an alternation).
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -238,10 +295,12 @@ def comparable(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = text.lower()
-    if _DATE_HINT.search(text):
+    if (not text.isascii() or _ASCII_DIGIT.search(text)) and _DATE_HINT.search(text):
         text = _DATE.sub(" ", text)
     if text.isascii():
-        return " ".join(text.translate(_PUNCT_TO_SPACE).split())
+        # str.split after decoding, not bytes.split: str also splits on \x1c-\x1f
+        spaced = text.encode("ascii").translate(_PUNCT_TO_SPACE_BYTES).decode("ascii")
+        return " ".join(spaced.split())
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 
 
@@ -257,6 +316,24 @@ _LEADING_BULLET = re.compile(r"^(?:\\?[-*•]|\d{1,3}[.)])\s+")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 _MAX_CONTEXT = 300  # characters of a lead-in / parent item kept as context
+_ALNUM = re.compile(r"[^\W_]")  # str.isalnum, as a class (checked for every code point)
+
+
+def _split_br(text: str) -> list[str]:
+    """``_BR.split(text)``; a plain string split where every "<" starts a plain "<br>" (the
+    case-insensitive pattern is slow to scan the long cells of policy tables)."""
+    if "<" not in text:
+        return [text]
+    if text.count("<") == text.count("<br>"):
+        return text.split("<br>")
+    return _BR.split(text)
+
+
+def _no_bullet(text: str) -> str:
+    """``text`` without a leading bullet or number (tried only where one can start)."""
+    if text and (text[0] in "\\-*•" or text[0].isdecimal()):
+        return _LEADING_BULLET.sub("", text)
+    return text
 
 
 def _indent(line: str) -> int:
@@ -271,36 +348,75 @@ def _last_sentence(text: str) -> str:
 
 
 class _Builder:
-    """Collects clauses while walking the blocks; holds the heading stack and list context."""
+    """Collects clauses while walking the blocks; holds the heading stack and list context.
+
+    It also holds the line walker's own state (the open paragraph, the table header), so that
+    ``state()`` is everything that decides how the rest of a text is segmented: two walks in the
+    same state over the same remaining lines produce the same clauses (``resegment`` relies on it).
+    """
 
     def __init__(self) -> None:
         self.clauses: list[Clause] = []
         self.headings: list[tuple[int, str]] = []
+        self._path: tuple[str, ...] = ()  # the heading texts of ``headings``
         self.last_paragraph: str | None = None  # candidate lead-in of a following list
         self.lead_in: str | None = None
         self.items: list[tuple[int, str]] = []  # open list items: (indent, text)
+        self.paragraph: list[str] = []  # stripped lines of the paragraph being read
+        self.header: list[str] | None = None  # cells of the current table's header row
+        self.table_rows = 0  # table rows read since the last non-table line
+
+    def state(self) -> _State:
+        """The walker's state between two blocks (the open paragraph is empty there)."""
+        return (
+            tuple(self.headings),
+            self.last_paragraph,
+            self.lead_in,
+            tuple(self.items),
+            tuple(self.header) if self.header is not None else None,
+            self.table_rows,
+        )
+
+    def restore(self, state: _State, clauses: list[Clause]) -> None:
+        headings, self.last_paragraph, self.lead_in, items, header, self.table_rows = state
+        self.headings = list(headings)
+        self._path = tuple(text for _, text in headings)
+        self.items = list(items)
+        self.header = list(header) if header is not None else None
+        self.paragraph = []
+        self.clauses = clauses
 
     def path(self) -> tuple[str, ...]:
-        return tuple(text for _, text in self.headings)
+        return self._path
 
     def add(self, text: str, path: tuple[str, ...], kind: str) -> None:
-        if text and any(ch.isalnum() for ch in text):
+        if text and (text[0].isalnum() or _ALNUM.search(text)):
             self.clauses.append(Clause(text, path, kind, len(self.clauses)))
 
     def heading(self, level: int, raw: str) -> None:
-        text = clean_inline(_LEADING_BULLET.sub("", raw.strip()))
+        text = _clean_visible(_no_bullet(raw.strip()))
         if not text:
             return
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
-        self.add(text, self.path(), "heading")
+        path = tuple(text for _, text in self.headings)
+        self.add(text, path, "heading")
         self.headings.append((level, text))
+        self._path = (*path, text)
         self.last_paragraph = None
         self.lead_in = None
         self.items = []
 
-    def paragraph(self, raw: str) -> None:
-        text = clean_inline(raw)
+    def flush(self) -> None:
+        """End the open paragraph (a blank line, or a block that is not a paragraph line)."""
+        if self.paragraph:
+            joined = " ".join(self.paragraph)
+            for piece in _split_br(joined):
+                self.paragraph_text(piece)
+            self.paragraph = []
+
+    def paragraph_text(self, raw: str) -> None:
+        text = _clean_visible(raw)
         if not text:
             return
         self.items = []
@@ -311,7 +427,7 @@ class _Builder:
         self.last_paragraph = text
 
     def list_item(self, indent: int, raw: str) -> None:
-        text = clean_inline(raw)
+        text = _clean_visible(raw)
         if not self.items:
             if self.last_paragraph is not None:
                 self.lead_in = _last_sentence(self.last_paragraph)
@@ -331,8 +447,7 @@ class _Builder:
         self.items = []
         self.lead_in = None
         cleaned = [
-            [clean_inline(_LEADING_BULLET.sub("", frag.strip())) for frag in _BR.split(c)]
-            for c in cells
+            [_clean_visible(_no_bullet(frag.strip())) for frag in _split_br(c)] for c in cells
         ]
         label = next((" ".join(f for f in frags if f) for frags in cleaned if any(frags)), "")
         base = self.path()
@@ -347,96 +462,131 @@ class _Builder:
                     self.add(sentence, context, "table-row")
 
 
+# The walker's state between blocks: heading stack, last paragraph, lead-in, open list items,
+# table header, table row count (see ``_Builder.state``).
+_State = tuple[
+    tuple[tuple[int, str], ...],
+    str | None,
+    str | None,
+    tuple[tuple[int, str], ...],
+    tuple[str, ...] | None,
+    int,
+]
+# A checkpoint: the number of clauses so far and the walker's state, at the line after a blank line.
+_Mark = tuple[int, _State]
+
+
 def _table_cells(line: str) -> list[str]:
     body = line.strip()
     if body.startswith("|"):
         body = body[1:]
     if body.endswith("|") and not body.endswith("\\|"):
         body = body[:-1]
-    return [cell.strip() for cell in _CELL_SPLIT.split(body)]
+    cells = _CELL_SPLIT.split(body) if "\\|" in body else body.split("|")  # no escaped bar
+    return [cell.strip() for cell in cells]
 
 
-def segment(text: str) -> list[Clause]:
-    """Split a normalised version text into clauses, in document order.
+def _lines(text: str) -> list[str]:
+    return _strip_invisible(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
-    Headings become clauses of kind "heading" (they carry meaning: "How we use information for
-    generative AI models" is itself an AI clause) and enter the heading path of what follows.
+
+# What a walk may stop at: (old marks, line offset new - old, first old line of the common tail).
+_Sync = tuple[dict[int, _Mark], int, int]
+
+
+def _walk(
+    lines: list[str],
+    i: int,
+    builder: _Builder,
+    marks: dict[int, _Mark] | None,
+    sync: _Sync | None = None,
+) -> int | None:
+    """Segment ``lines[i:]`` into ``builder``, from the state it holds.
+
+    With ``marks``, records a checkpoint at every line that follows a blank line. With ``sync``,
+    stops at the first such line whose counterpart in the old text (same line, shifted) has a
+    checkpoint in the same state and lies in the common tail; returns that line (None when the
+    walk reached the end). Every line read here is at index >= i, and the state at a line after
+    a blank line depends only on the lines before it: that is what makes checkpoints reusable.
     """
-    text = _strip_invisible(text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    builder = _Builder()
     n = len(lines)
-    i = 0
-    paragraph: list[str] = []
-    header: list[str] | None = None
-    table_rows = 0
-
-    def flush() -> None:
-        if paragraph:
-            joined = " ".join(part.strip() for part in paragraph)
-            for piece in _BR.split(joined):
-                builder.paragraph(piece)
-            paragraph.clear()
-
+    if sync is not None:
+        old_marks, delta, tail_start = sync
     while i < n:
         line = lines[i]
         stripped = line.strip()
-        nxt = lines[i + 1].strip() if i + 1 < n else ""
 
         if not stripped:
-            flush()
+            builder.flush()
             i += 1
+            if marks is not None:
+                state = builder.state()
+                marks[i] = (len(builder.clauses), state)
+                if sync is not None and i - delta >= tail_start:
+                    mark = old_marks.get(i - delta)
+                    if mark is not None and mark[1] == state:
+                        return i
             continue
 
-        if stripped.startswith("|") and stripped.count("|") >= 2:
-            flush()
+        nxt = lines[i + 1].strip() if i + 1 < n else ""
+        # Each block pattern below can only match a line starting with certain characters:
+        # testing the first character first skips most regex calls on paragraph lines.
+        first = stripped[0]
+
+        if first == "|" and stripped.count("|") >= 2:
+            builder.flush()
             cells = _table_cells(stripped)
             if all(_TABLE_SEP_CELL.match(c) or not c for c in cells) and any(cells):
                 i += 1  # separator row; the row before it (if any) was the header
                 continue
             if (
-                table_rows == 0
+                builder.table_rows == 0
                 and nxt.startswith("|")
                 and all(_TABLE_SEP_CELL.match(c) or not c for c in _table_cells(nxt))
             ):
-                header = [clean_inline(_BR.sub(" ", c)) for c in cells]
-                if any(header):
+                builder.header = [_clean_visible(_BR.sub(" ", c)) for c in cells]
+                if any(builder.header):
                     builder.table_row(cells, None)
             elif any(cells):
-                builder.table_row(cells, header)
-            table_rows += 1
+                builder.table_row(cells, builder.header)
+            builder.table_rows += 1
             i += 1
             continue
-        table_rows = 0
-        header = None
+        builder.table_rows = 0
+        builder.header = None
 
-        m = _ATX.match(stripped)
+        m = _ATX.match(stripped) if first == "#" else None
         if m:
-            flush()
+            builder.flush()
             builder.heading(len(m.group(1)), m.group(2))
             i += 1
             continue
 
         if (
             nxt
+            and nxt[0] in "=-"
             and _SETEXT.match(nxt)
-            and not paragraph
+            and not builder.paragraph
             and not _RULE.match(stripped)
             and len(stripped) <= 200
         ):
-            flush()
+            builder.flush()
             builder.heading(1 if nxt.startswith("=") else 2, stripped)
             i += 2
             continue
 
-        if _RULE.match(stripped) or _SETEXT.match(stripped):
-            flush()
+        if first in "*-_=" and (_RULE.match(stripped) or _SETEXT.match(stripped)):
+            builder.flush()
             i += 1
             continue
 
-        lm = _LIST.match(stripped)
+        lm = (
+            _LIST.match(stripped)
+            if first in "-*+•" or first.isdecimal() or stripped[1:2] in (".", ")")
+            else None
+        )
         if lm:
-            flush()
+            builder.flush()
             indent = _indent(line)
             parts = [lm.group(2)]
             i += 1
@@ -453,17 +603,115 @@ def segment(text: str) -> list[Clause]:
                     break
                 parts.append(cont)
                 i += 1
-            for piece in _BR.split(" ".join(parts)):
+            for piece in _split_br(" ".join(parts)):
                 builder.list_item(indent, piece)
             continue
 
-        if stripped.startswith(">"):
+        if first == ">":
             stripped = stripped.lstrip("> ").strip()
             if not stripped:
                 i += 1
                 continue
-        paragraph.append(stripped)
+        builder.paragraph.append(stripped)
         i += 1
 
-    flush()
+    builder.flush()
+    return None
+
+
+def segment(text: str) -> list[Clause]:
+    """Split a normalised version text into clauses, in document order.
+
+    Headings become clauses of kind "heading" (they carry meaning: "How we use information for
+    generative AI models" is itself an AI clause) and enter the heading path of what follows.
+    """
+    builder = _Builder()
+    _walk(_lines(text), 0, builder, None)
     return builder.clauses
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+@dataclass(frozen=True, eq=False)
+class Segmentation:
+    """A text's clauses, with what ``resegment`` needs to segment a similar text quickly.
+
+    ``marks`` maps the index of each line that follows a blank line to the number of clauses
+    before it and the walker's state there; ``mark_lines`` lists those indexes in order.
+    """
+
+    clauses: tuple[Clause, ...]
+    lines: list[str]
+    marks: dict[int, _Mark]
+    mark_lines: list[int]
+    # after ``resegment(previous, text)``: how many clauses at the start are previous's first
+    # ones, and how many at the end are previous's last ones (same text, context and kind)
+    head: int = 0
+    tail: int = 0
+
+
+def segmentation(text: str) -> Segmentation:
+    """``segment(text)`` with checkpoints, so a later version can be ``resegment``-ed from it."""
+    builder = _Builder()
+    lines = _lines(text)
+    marks: dict[int, _Mark] = {0: (0, builder.state())}
+    _walk(lines, 0, builder, marks)
+    return Segmentation(tuple(builder.clauses), lines, marks, list(marks))
+
+
+def _common_lines(old: list[str], new: list[str]) -> tuple[int, int]:
+    """Lengths of the common head and the common tail (not overlapping the head) of two texts."""
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    limit -= head
+    while tail < limit and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
+def resegment(previous: Segmentation, text: str) -> Segmentation:
+    """The segmentation of ``text``, reusing that of a similar earlier text.
+
+    Exactly ``segment(text)`` (tests compare them), for any two texts: only the cost depends
+    on how similar they are. The lines both texts start with are not walked again: the walk
+    resumes at the last checkpoint inside that common head, in the state ``previous`` recorded
+    there. It stops at the first checkpoint inside the common tail where its state equals the
+    state ``previous`` had at the same line; from there on the two walks would read the same
+    lines in the same state, so the earlier clauses are reused with their index shifted. A
+    change that alters the context of what follows (a heading, a list lead-in) just walks on
+    until the context agrees again, or to the end.
+    """
+    lines = _lines(text)
+    old_lines = previous.lines
+    head, tail = _common_lines(old_lines, lines)
+    if head == len(old_lines) == len(lines):
+        count = len(previous.clauses)
+        return Segmentation(previous.clauses, lines, previous.marks, previous.mark_lines, count)
+    # the state at a checkpoint depends only on the lines before it: any checkpoint <= head
+    start = previous.mark_lines[bisect_right(previous.mark_lines, head) - 1]
+    count, state = previous.marks[start]
+    builder = _Builder()
+    builder.restore(state, list(previous.clauses[:count]))
+    kept = previous.mark_lines[: bisect_right(previous.mark_lines, start)]
+    marks = {line: previous.marks[line] for line in kept}
+    delta = len(lines) - len(old_lines)
+    stop = _walk(lines, start, builder, marks, (previous.marks, delta, len(old_lines) - tail))
+    clauses = builder.clauses
+    reused_tail = 0
+    if stop is not None:
+        old_count = previous.marks[stop - delta][0]
+        shift = len(clauses) - old_count
+        rest = previous.clauses[old_count:]
+        reused_tail = len(rest)
+        if shift:
+            rest = tuple(Clause(c.text, c.heading_path, c.kind, c.index + shift) for c in rest)
+        clauses.extend(rest)
+        for line in previous.mark_lines[bisect_right(previous.mark_lines, stop - delta) :]:
+            old_count, state = previous.marks[line]
+            marks[line + delta] = (old_count + shift, state)
+    # marks were inserted in line order
+    return Segmentation(tuple(clauses), lines, marks, list(marks), count, reused_tail)
