@@ -2,6 +2,7 @@
 
     python benchmarks/cli.py            # 100,000 versions over 1,000 documents
     python benchmarks/cli.py --versions 20000
+    python benchmarks/cli.py --database-url postgresql://postgres@127.0.0.1/pwbench  # empty DB
 
 Targets (issue 6): --help <= 0.3 s, history <= 0.5 s. Prints the median of several runs of
 each command as a user runs it (a fresh process each time).
@@ -99,9 +100,13 @@ def main() -> None:
     ap.add_argument("--versions", type=int, default=100_000)
     ap.add_argument("--documents", type=int, default=1_000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument(
+        "--database-url",
+        help="an empty database to fill and browse (default: a new SQLite file)",
+    )
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="pw-cli-bench-"))
-    db_url = f"sqlite:///{tmp / 'cli.db'}"
+    db_url = args.database_url or f"sqlite:///{tmp / 'cli.db'}"
     cfg = tmp / "pw.toml"
     lines = ["[[service]]", 'slug = "bench"', 'name = "Bench"']
     for d in range(args.documents):

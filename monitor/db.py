@@ -62,32 +62,40 @@ def make_engine(url: str) -> Engine:
 
 
 def check_connection(engine: Engine) -> None:
-    """Fail with a clear, masked message when the database cannot be reached or opened.
-
-    The driver's own first line is kept ("disk I/O error", "unable to open database file",
-    "connection refused"): it says what to fix. SQLite has no server, so its advice differs.
-    """
+    """Fail with a clear, masked message when the database cannot be reached or opened."""
     from sqlalchemy import exc, text
-
-    from monitor.secrets import redact
 
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except exc.SQLAlchemyError as err:
-        orig = getattr(err, "orig", None) or err
-        lines = str(orig).strip().splitlines()
-        cause = redact(lines[0][:200]) if lines else type(orig).__name__
-        where = mask_url(engine.url.render_as_string())
-        if engine.dialect.name == "sqlite":
-            raise DatabaseError(
-                f"cannot open the database {where} ({cause}); check that its folder exists, "
-                "is writable and its disk is not full (POLICYWATCH_DATABASE_URL)"
-            ) from None
-        raise DatabaseError(
-            f"cannot connect to the database {where} ({cause}); check "
-            "POLICYWATCH_DATABASE_URL and that the database server is running"
+        raise connection_error(
+            engine.url.render_as_string(), engine.dialect.name, getattr(err, "orig", None) or err
         ) from None
+
+
+def connection_error(url: str, dialect: str, cause: BaseException) -> DatabaseError:
+    """The error for a database that cannot be reached or opened; ``url`` gets masked.
+
+    The driver's own first line is kept ("disk I/O error", "unable to open database file",
+    "connection refused"): it says what to fix. SQLite has no server, so its advice differs.
+    Shared by :func:`check_connection` and the browsing commands' direct PostgreSQL reader
+    (:mod:`monitor.browse_queries`), so both say the same thing.
+    """
+    from monitor.secrets import redact
+
+    lines = str(cause).strip().splitlines()
+    detail = redact(lines[0][:200]) if lines else type(cause).__name__
+    where = mask_url(url)
+    if dialect == "sqlite":
+        return DatabaseError(
+            f"cannot open the database {where} ({detail}); check that its folder exists, "
+            "is writable and its disk is not full (POLICYWATCH_DATABASE_URL)"
+        )
+    return DatabaseError(
+        f"cannot connect to the database {where} ({detail}); check "
+        "POLICYWATCH_DATABASE_URL and that the database server is running"
+    )
 
 
 def _alembic_config(engine: Engine):

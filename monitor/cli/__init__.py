@@ -10,11 +10,16 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor import __version__
+
+if TYPE_CHECKING:
+    from monitor.browse_queries import Reader
 
 # command name -> "module:attribute"
 COMMANDS: dict[str, str] = {
@@ -115,6 +120,23 @@ class AppContext:
         from sqlalchemy.orm import Session
 
         return Session(self.engine(), expire_on_commit=False)
+
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """A read-only query connection for the browsing commands.
+
+        Why not :meth:`session`: importing SQLAlchemy, its ORM and the models costs far more
+        than the listing itself. A database already at head is read with ``sqlite3`` or
+        ``psycopg`` alone; anything else gets the engine, so upgrades and error messages are
+        the usual ones (see :mod:`monitor.browse_queries`).
+        """
+        from monitor.browse_queries import open_reader
+
+        reader = open_reader(self.settings.database_url, self.engine)
+        try:
+            yield reader
+        finally:
+            reader.close()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

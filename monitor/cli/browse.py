@@ -134,44 +134,43 @@ def runs(app, limit: int, as_json: bool) -> None:
 @click.pass_obj
 def history(app, service: str, document: str | None, limit: int | None, as_json: bool) -> None:
     """Versions of SERVICE's documents (or one DOCUMENT), newest first."""
-    from monitor import store
+    from monitor import browse_queries
 
     app.settings.select_services([service])
-    with app.session() as session:
-        rows = store.history(session, service, document, limit)
-        if as_json:
-            emit_json(
-                {
-                    "service": doc.service,
-                    "document": doc.kind,
-                    "version": v.number,
-                    "fetched_at": iso(v.fetched_at),
-                    "change_class": ch.change_class if ch else "first",
-                    "technical": v.technical,
-                    "added_chars": ch.added_chars if ch else len(v.text),
-                    "removed_chars": ch.removed_chars if ch else 0,
-                    "effective_date": v.effective_date,
-                }
-                for doc, v, ch in rows
-            )
-            return
-        if not rows:
-            what = f"{service}/{document}" if document else service
-            click.echo(f"no versions of {what} yet; run `policywatch crawl {service}`")
-            return
-        body = [
-            (
-                f"{doc.kind}",
-                f"v{v.number}",
-                when(v.fetched_at),
-                (ch.change_class if ch else "first") + (" (technical)" if v.technical else ""),
-                f"+{ch.added_chars if ch else len(v.text)}/-{ch.removed_chars if ch else 0}",
-            )
-            for doc, v, ch in rows
-        ]
-        click.echo(
-            table(["DOCUMENT", "VER", "FETCHED", "CHANGE", "CHARS"], body, [22, 4, 20, 18, 12])
+    with app.reader() as reader:
+        rows = browse_queries.history(reader, service, document, limit)
+    if as_json:
+        emit_json(
+            {
+                "service": r.service,
+                "document": r.kind,
+                "version": r.number,
+                "fetched_at": iso(r.fetched_at),
+                "change_class": r.change_class if r.has_change else "first",
+                "technical": r.technical,
+                "added_chars": r.added_chars if r.has_change else r.text_length,
+                "removed_chars": r.removed_chars if r.has_change else 0,
+                "effective_date": r.effective_date,
+            }
+            for r in rows
         )
+        return
+    if not rows:
+        what = f"{service}/{document}" if document else service
+        click.echo(f"no versions of {what} yet; run `policywatch crawl {service}`")
+        return
+    body = [
+        (
+            f"{r.kind}",
+            f"v{r.number}",
+            when(r.fetched_at),
+            (r.change_class if r.has_change else "first") + (" (technical)" if r.technical else ""),
+            f"+{r.added_chars if r.has_change else r.text_length}/"
+            f"-{r.removed_chars if r.has_change else 0}",
+        )
+        for r in rows
+    ]
+    click.echo(table(["DOCUMENT", "VER", "FETCHED", "CHANGE", "CHARS"], body, [22, 4, 20, 18, 12]))
 
 
 @click.command()

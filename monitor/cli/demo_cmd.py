@@ -34,8 +34,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from monitor.browse_queries import EngineReader
 
 RULE_WIDTH = 78
 #: Environment variables that make a local HTTP server unreachable through a proxy.
@@ -281,6 +285,13 @@ class _DemoApp:
         from sqlalchemy.orm import Session
 
         return Session(self._engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[EngineReader]:
+        """The demo's engine is already open (and may be PostgreSQL): read through it."""
+        from monitor.browse_queries import EngineReader
+
+        yield EngineReader(self._engine)
 
 
 def _invoke(view: _DemoApp, command: click.Command, **params) -> None:
