@@ -244,6 +244,7 @@ class FetchOutcome(Base):
     run: Mapped[CrawlRun] = relationship(back_populates="outcomes")
     document: Mapped[Document] = relationship()
     snapshot: Mapped[Snapshot | None] = relationship()
+    version: Mapped[Version | None] = relationship()
 
 
 class TrackingEvent(Base):

@@ -8,6 +8,7 @@ reported get a ``failed`` outcome, so a run always accounts for every document.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import IO
 
 from sqlalchemy import select
 
@@ -43,11 +45,54 @@ class CrawlResult:
     error: str | None = None
 
 
-def _child_command(settings: Settings, run_id: int, services: list[str]) -> list[str]:
-    cmd = [sys.executable, "-m", "monitor.crawl", "--run-id", str(run_id)]
+def _child_command(settings: Settings, services: list[str]) -> list[str]:
+    """The child reads its run id from stdin once the parent has created the run."""
+    cmd = [sys.executable, "-m", "monitor.crawl", "--run-id", "-"]
     if settings.config_path:
         cmd += ["--config", settings.config_path]
     return cmd + services
+
+
+@dataclass
+class _Child:
+    """A crawl child started ahead of its run, with the file that collects its output."""
+
+    proc: subprocess.Popen
+    errlog: IO[bytes]
+
+    def discard(self) -> None:
+        """Stop a child that never got its run id (closing stdin ends it; stop if not)."""
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        if self.proc.poll() is None:
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                _stop(self.proc)
+        self.errlog.close()
+
+
+def _start_child(settings: Settings, services: list[str]) -> _Child:
+    """Start the crawl child now, so that it imports Scrapy and reads its configuration
+    (about a second) while this process takes the lock and prepares the run."""
+    env = dict(os.environ)
+    env["POLICYWATCH_DATABASE_URL"] = settings.database_url
+    errlog = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Child.discard
+    try:
+        proc = subprocess.Popen(
+            _child_command(settings, services),
+            stdin=subprocess.PIPE,
+            stdout=errlog,
+            stderr=errlog,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+    except BaseException:
+        errlog.close()
+        raise
+    return _Child(proc, errlog)
 
 
 def run_crawl(
@@ -69,17 +114,21 @@ def run_crawl(
     names = [s.slug for s in selected]
     ttl = timedelta(seconds=settings.crawl.timeout + 300)
     deadline = time.monotonic() + wait_for_lock
-    while (holder := store.acquire_crawl_lock(maker, ttl)) is not None:
-        if time.monotonic() >= deadline:
-            raise CrawlBusy(
-                f"a crawl is already running (pid {holder.pid}, since "
-                f"{holder.acquired_at:%Y-%m-%d %H:%M} UTC); wait for it to finish"
-            )
-        time.sleep(1.0)
+    child = _start_child(settings, names)
     try:
-        return _run_locked(settings, engine, maker, names, trigger, on_child)
+        while (holder := store.acquire_crawl_lock(maker, ttl)) is not None:
+            if time.monotonic() >= deadline:
+                raise CrawlBusy(
+                    f"a crawl is already running (pid {holder.pid}, since "
+                    f"{holder.acquired_at:%Y-%m-%d %H:%M} UTC); wait for it to finish"
+                )
+            time.sleep(1.0)
+        try:
+            return _run_locked(settings, engine, maker, names, trigger, on_child, child)
+        finally:
+            store.release_crawl_lock(maker)
     finally:
-        store.release_crawl_lock(maker)
+        child.discard()
 
 
 def check_selectors(services) -> None:
@@ -103,24 +152,33 @@ def check_selectors(services) -> None:
                         ) from None
 
 
-def _run_locked(settings, engine, maker, names, trigger, on_child) -> CrawlResult:
+def _run_locked(settings, engine, maker, names, trigger, on_child, child) -> CrawlResult:
+    from monitor.workers import WorkerPool, worker_count
+
+    decls = [
+        decl
+        for service in settings.select_services(names)
+        for decl in service.documents
+        if decl.enabled
+    ]
+    with WorkerPool(worker_count(settings.crawl.workers, len(decls))) as pool:
+        return _run_with_pool(settings, maker, names, trigger, on_child, child, decls, pool)
+
+
+def _run_with_pool(settings, maker, names, trigger, on_child, child, decls, pool) -> CrawlResult:
     with maker() as session, session.begin():
         store.mark_interrupted_runs(session)
-    leftovers = tracker.process_pending(maker, settings)  # a crashed run's stored fetches
+    # a crashed run's stored fetches
+    leftovers = tracker.process_pending(maker, settings, mapper=pool.map)
     if leftovers:
         log.info("processed %d fetches left pending by an earlier run", len(leftovers))
     with maker() as session, session.begin():
         run = store.start_run(session, names, trigger)
-        expected: dict[int, str] = {}
-        for service in settings.select_services(names):
-            for decl in service.documents:
-                if decl.enabled:
-                    doc = store.ensure_document(session, decl)
-                    session.flush()
-                    expected[doc.id] = decl.key
+        expected = {doc.id: key for key, doc in store.ensure_documents(session, decls).items()}
         run_id = run.id
-    child_rc, child_error = _run_child(settings, maker, run_id, names, on_child)
-    tracker.process_pending(maker, settings, run_id)
+
+    child_rc, child_error = _run_child(settings, maker, run_id, on_child, child, pool.map)
+    tracker.process_pending(maker, settings, run_id, mapper=pool.map)
     with maker() as session, session.begin():
         reported = set(
             session.scalars(select(FetchOutcome.document_id).where(FetchOutcome.run_id == run_id))
@@ -155,6 +213,11 @@ def _run_locked(settings, engine, maker, names, trigger, on_child) -> CrawlResul
             status, code = "partial", EXIT_PARTIAL
         else:
             status, code = "ok", EXIT_OK
+        run.stats = {
+            **(run.stats or {}),
+            "workers": pool.workers,
+            "analysed_in_workers": pool.remote_items,
+        }
         store.finish_run(session, run, status, child_error)
         rows = [(o.document.key, o.outcome, o.reason, o.detail) for o in outcomes]
     if settings.notify:
@@ -164,45 +227,43 @@ def _run_locked(settings, engine, maker, names, trigger, on_child) -> CrawlResul
     return CrawlResult(run_id, status, code, rows, child_error)
 
 
-def _run_child(settings, maker, run_id, names, on_child) -> tuple[int, str | None]:
-    """Start the child and process stored fetches while it runs; kill it at the timeout."""
-    env = dict(os.environ)
-    env["POLICYWATCH_DATABASE_URL"] = settings.database_url
-    with tempfile.TemporaryFile() as errlog:
-        proc = subprocess.Popen(
-            _child_command(settings, run_id, names),
-            stdin=subprocess.DEVNULL,
-            stdout=errlog,
-            stderr=errlog,
-            env=env,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        if on_child is not None:
-            on_child(proc)
-        with maker() as session, session.begin():
-            session.get(CrawlRun, run_id).stats = {"child_pid": proc.pid}
-        deadline = time.monotonic() + settings.crawl.timeout
-        error = None
-        try:
-            while proc.poll() is None:
-                if time.monotonic() > deadline:
-                    error = f"crawl child killed after crawl.timeout={settings.crawl.timeout:g}s"
-                    _stop(proc)
-                    break
-                if not tracker.process_pending(maker, settings, run_id):
-                    time.sleep(0.1)
-        except BaseException:
-            _stop(proc)
-            raise
-        rc = proc.wait()
-        if rc not in (EXIT_OK, EXIT_PARTIAL) and error is None:
-            errlog.seek(0)
-            tail = errlog.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
-            last = tail[-1] if tail else ""
-            error = redact(f"crawl child exited with {rc}: {last}"[:500])
-            log.error("%s", error)
-            rc = EXIT_ERROR
+def _run_child(
+    settings, maker, run_id, on_child, child: _Child, mapper: tracker.Mapper = map
+) -> tuple[int, str | None]:
+    """Hand the waiting child its run id; process stored fetches while it runs; kill it at
+    the timeout."""
+    proc, errlog = child.proc, child.errlog
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write(f"{run_id}\n".encode())
+        proc.stdin.close()
+    except OSError:  # it died while starting: its exit code and output say why (below)
+        pass
+    if on_child is not None:
+        on_child(proc)
+    with maker() as session, session.begin():
+        session.get(CrawlRun, run_id).stats = {"child_pid": proc.pid}
+    deadline = time.monotonic() + settings.crawl.timeout
+    error = None
+    try:
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                error = f"crawl child killed after crawl.timeout={settings.crawl.timeout:g}s"
+                _stop(proc)
+                break
+            if not tracker.process_pending(maker, settings, run_id, mapper=mapper):
+                time.sleep(0.1)
+    except BaseException:
+        _stop(proc)
+        raise
+    rc = proc.wait()
+    if rc not in (EXIT_OK, EXIT_PARTIAL) and error is None:
+        errlog.seek(0)
+        tail = errlog.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        last = tail[-1] if tail else ""
+        error = redact(f"crawl child exited with {rc}: {last}"[:500])
+        log.error("%s", error)
+        rc = EXIT_ERROR
     return rc, error
 
 

@@ -12,13 +12,21 @@ unchanged without running the full extractor (the extractor's contract guarantee
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import store
+from monitor.analysis import (
+    Analysis,
+    ChangeAnalysis,
+    SnapshotJob,
+    analyse_change_texts,
+    analyse_job,
+)
 from monitor.config import Settings
 from monitor.declarations import DocumentDeclaration
 from monitor.models import (
@@ -34,9 +42,6 @@ from monitor.models import (
 
 log = logging.getLogger("policywatch.tracker")
 
-#: Bump when extraction rules change in a way that changes output, so fingerprints recorded
-#: by an older extractor never vouch for text the new one would produce differently.
-EXTRACTOR_EPOCH = "1"
 #: A text shorter than this share of the previous version is held until a second fetch agrees.
 SHRINK_RATIO = 0.5
 SHRINK_MIN_PREVIOUS = 2000
@@ -52,35 +57,28 @@ class Processed:
     detail: str | None
 
 
-def fingerprint_key(decl: DocumentDeclaration, region: str | None) -> str | None:
-    """Bind a region fingerprint to the declaration and extractor that produced it."""
-    if region is None:
-        return None
-    material = "|".join(
-        [
-            EXTRACTOR_EPOCH,
-            "\x1f".join(decl.select),
-            "\x1f".join(decl.remove),
-            str(decl.min_length),
-            region,
-        ]
-    )
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
-
-
 #: Outcomes processed per transaction. Batching keeps the parent's SQL cost per document low;
 #: a crash loses at most one uncommitted batch, whose outcomes stay pending for the next run.
 BATCH_SIZE = 50
 
 
+#: Runs a pure function over a list: ``map``, or a worker pool's map (``monitor.workers``).
+Mapper = Callable[[Callable[[Any], Any], list[Any]], Iterable[Any]]
+
+
 def process_pending(
-    maker: sessionmaker[Session], settings: Settings, run_id: int | None = None
+    maker: sessionmaker[Session],
+    settings: Settings,
+    run_id: int | None = None,
+    *,
+    mapper: Mapper = map,
 ) -> list[Processed]:
     """Process every pending outcome (of one run, or all); returns what happened to each.
 
     Outcomes are processed in batches, one transaction each. If anything in a batch raises,
-    the batch is rolled back and its outcomes are processed one per transaction, so a single
-    bad snapshot is marked ``internal-error`` instead of blocking every later fetch.
+    the batch is rolled back and its outcomes are processed one per transaction (in this
+    process), so a single bad snapshot is marked ``internal-error`` instead of blocking every
+    later fetch.
     """
     done: list[Processed] = []
     after = 0
@@ -92,7 +90,7 @@ def process_pending(
         after = ids[-1]
         try:
             with maker() as session, session.begin():
-                done += _process_batch(session, settings, ids)
+                done += _process_batch(session, settings, ids, mapper)
         except Exception as exc:  # noqa: BLE001 - isolate the failing outcome, keep the rest
             if _database_error(exc):
                 raise  # the database is the problem: leave every fetch pending for later
@@ -111,7 +109,9 @@ def _database_error(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
-def _process_batch(session: Session, settings: Settings, ids: list[int]) -> list[Processed]:
+def _process_batch(
+    session: Session, settings: Settings, ids: list[int], mapper: Mapper = map
+) -> list[Processed]:
     outcomes = store.pending_outcomes(session, ids)
     latest = store.latest_versions(session, {o.document_id for o in outcomes})
     # Held in a dict: the session's identity map is weak, so without these references each
@@ -122,13 +122,105 @@ def _process_batch(session: Session, settings: Settings, ids: list[int]) -> list
             session, [o.snapshot_id for o in outcomes if o.snapshot_id]
         )
     }
+    prepared = _prepare(session, settings, outcomes, latest, snapshots, mapper)
     done = []
     for outcome in outcomes:
-        process_outcome(session, settings, outcome, latest, snapshots)
+        process_outcome(session, settings, outcome, latest, snapshots, prepared.get(outcome.id))
         done.append(
             Processed(outcome.document.key, outcome.outcome, outcome.reason, outcome.detail)
         )
     return done
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a stored fetch needs that is pure computation, done before any write."""
+
+    analysis: Analysis
+    change: ChangeAnalysis | None = None
+
+
+def _prepare(
+    session: Session,
+    settings: Settings,
+    outcomes: list[FetchOutcome],
+    latest: dict[int, Version],
+    snapshots: dict[int, Snapshot],
+    mapper: Mapper = map,
+) -> dict[int, Prepared]:
+    """Extract, diff and detect for a batch while holding no write lock.
+
+    Why: SQLite has one writer. The batch's transaction takes the write lock at its first
+    INSERT and keeps it until commit, so CPU work done between writes stalls the crawl
+    child's inserts (measured: child and parent then take turns, one core idle). Reads here
+    take no lock; the writes that follow are quick. ``mapper`` runs the pure work (``map``,
+    or a process pool's ``map`` to use the other cores). Only a document's first outcome in
+    the batch is prepared: a second one depends on what the first one becomes.
+    """
+    todo: list[tuple[FetchOutcome, SnapshotJob]] = []
+    seen_docs: set[int] = set()
+    for outcome in outcomes:
+        doc = outcome.document
+        if outcome.snapshot_id is None or doc.id in seen_docs:
+            continue
+        seen_docs.add(doc.id)
+        decl = _declaration(settings, doc)
+        snapshot = snapshots.get(outcome.snapshot_id)
+        if decl is None or snapshot is None:
+            continue
+        todo.append((outcome, _snapshot_job(snapshot, decl, latest.get(doc.id))))
+    found = dict(
+        zip([o.id for o, _ in todo], mapper(analyse_job, [j for _, j in todo]), strict=True)
+    )
+    changed: list[tuple[int, tuple[str, str, tuple[str, ...]]]] = []
+    for outcome, _ in todo:
+        previous = latest.get(outcome.document_id)
+        text = found[outcome.id].text
+        if (
+            text is not None
+            and previous is not None
+            and text != previous.text
+            and not _suspicious_shrink(previous.text, text)
+        ):
+            earlier = _earlier_texts(session, outcome.document_id, previous)
+            changed.append((outcome.id, (previous.text, text, earlier)))
+    changes = dict(
+        zip(
+            [oid for oid, _ in changed],
+            mapper(_analyse_change_args, [a for _, a in changed]),
+            strict=True,
+        )
+    )
+    return {oid: Prepared(analysis, changes.get(oid)) for oid, analysis in found.items()}
+
+
+def _analyse_change_args(args: tuple[str, str, tuple[str, ...]]) -> ChangeAnalysis:
+    return analyse_change_texts(*args)
+
+
+def _snapshot_job(
+    snapshot: Snapshot, decl: DocumentDeclaration, latest: Version | None
+) -> SnapshotJob:
+    blob = snapshot.blob
+    return SnapshotJob(
+        data=blob.data,
+        compression=blob.compression,
+        url=snapshot.final_url or snapshot.url,
+        content_type=snapshot.content_type,
+        decl=decl,
+        latest_fingerprint=latest.fingerprint if latest is not None else None,
+    )
+
+
+def _declaration(settings: Settings, doc: Document) -> DocumentDeclaration | None:
+    service = settings.declarations.get(doc.service)
+    return service.document(doc.kind) if service else None
+
+
+def _analyse_snapshot(
+    snapshot: Snapshot, decl: DocumentDeclaration, latest: Version | None
+) -> Analysis:
+    return analyse_job(_snapshot_job(snapshot, decl, latest))
 
 
 def _process_isolated(
@@ -163,14 +255,15 @@ def process_outcome(
     outcome: FetchOutcome,
     latest: dict[int, Version] | None = None,
     snapshots: dict[int, Snapshot] | None = None,
+    prepared: Prepared | None = None,
 ) -> None:
     """Turn one pending outcome into its final state; ``latest`` caches each document's
-    latest version across a batch (and is updated when a version is added)."""
+    latest version across a batch (and is updated when a version is added); ``prepared``
+    is what :func:`_prepare` computed for it, if anything."""
     if latest is None:
         latest = store.latest_versions(session, {outcome.document_id})
     doc = outcome.document
-    service = settings.declarations.get(doc.service)
-    decl = service.document(doc.kind) if service else None
+    decl = _declaration(settings, doc)
     if decl is None:
         _fail(
             session,
@@ -198,86 +291,16 @@ def process_outcome(
     )
     assert snapshot is not None
     try:
-        version = _process_snapshot(
-            session, settings, outcome, doc, decl, snapshot, latest.get(doc.id)
+        previous = latest.get(doc.id)
+        if prepared is None:
+            prepared = Prepared(_analyse_snapshot(snapshot, decl, previous))
+        version = apply_analysis(
+            session, settings, outcome, doc, snapshot, previous, prepared.analysis, prepared.change
         )
         if version is not None:
             latest[doc.id] = version
     finally:
         snapshot.processed_at = utcnow()
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What a snapshot says, computed without the database (so it can run anywhere)."""
-
-    fingerprint: str | None
-    text: str | None = None  # None: same fingerprint as the latest version, not extracted
-    failure: tuple[str, str] | None = None  # (reason, message)
-    effective_date: str | None = None
-
-
-def analyse(
-    body: bytes,
-    *,
-    url: str,
-    content_type: str | None,
-    decl: DocumentDeclaration,
-    latest_fingerprint: str | None,
-) -> Analysis:
-    """Fingerprint first (cheap); extract only when the selected region changed.
-
-    For a document's first snapshot there is nothing to compare, so one parse gives both
-    the text and the fingerprint.
-    """
-    from monitor.extract import ExtractionFailed, extract, find_effective_date, region_fingerprint
-
-    if latest_fingerprint is not None:
-        key = fingerprint_key(
-            decl,
-            region_fingerprint(
-                body, content_type=content_type, select=decl.select, remove=decl.remove, url=url
-            ),
-        )
-        if key is not None and key == latest_fingerprint:
-            return Analysis(key)
-    try:
-        result = extract(
-            body,
-            url=url,
-            content_type=content_type,
-            select=decl.select,
-            remove=decl.remove,
-            min_length=decl.min_length,
-        )
-    except ExtractionFailed as exc:
-        return Analysis(None, failure=(exc.reason, exc.message))
-    effective = find_effective_date(result.text)
-    return Analysis(
-        fingerprint_key(decl, result.fingerprint),
-        result.text,
-        effective_date=effective.isoformat() if effective else None,
-    )
-
-
-def _process_snapshot(
-    session: Session,
-    settings: Settings,
-    outcome: FetchOutcome,
-    doc: Document,
-    decl: DocumentDeclaration,
-    snapshot: Snapshot,
-    latest: Version | None,
-) -> Version | None:
-    """Returns the new version, if the snapshot produced one."""
-    found = analyse(
-        store.blob_bytes(snapshot.blob),
-        url=snapshot.final_url or snapshot.url,
-        content_type=snapshot.content_type,
-        decl=decl,
-        latest_fingerprint=latest.fingerprint if latest is not None else None,
-    )
-    return apply_analysis(session, settings, outcome, doc, snapshot, latest, found)
 
 
 def apply_analysis(
@@ -288,8 +311,10 @@ def apply_analysis(
     snapshot: Snapshot,
     latest: Version | None,
     found: Analysis,
+    change: ChangeAnalysis | None = None,
 ) -> Version | None:
-    """Record what :func:`analyse` found: unchanged, failed, held, or a new version."""
+    """Record what :func:`analyse` found: unchanged, failed, held, or a new version
+    (``change``: its diff and findings against ``latest``, when already computed)."""
     snapshot.fingerprint = found.fingerprint
     if found.failure is not None:
         reason, message = found.failure
@@ -300,7 +325,7 @@ def apply_analysis(
         if found.fingerprint is not None:
             latest.fingerprint = found.fingerprint
         outcome.outcome = "unchanged"
-        outcome.version_id = latest.id
+        outcome.version = latest
         doc.held_text_sha256 = None
         _succeeded(session, settings, doc)
         return None
@@ -330,12 +355,28 @@ def apply_analysis(
         fetched_at=snapshot.fetched_at,
         fingerprint=found.fingerprint,
         effective_date=found.effective_date,
+        flush=False,
     )
-    record_change(session, settings, doc, latest, version)
+    record_change(session, settings, doc, latest, version, analysed=change)
     outcome.outcome = "new" if latest is None else "changed"
-    outcome.version_id = version.id
+    outcome.version = version
     _succeeded(session, settings, doc)
     return version
+
+
+def analyse_change(
+    session: Session, document_id: int, previous: Version, new_text: str
+) -> ChangeAnalysis:
+    """Diff and detect against the previous version (reads earlier versions, writes nothing)."""
+    return analyse_change_texts(
+        previous.text, new_text, _earlier_texts(session, document_id, previous)
+    )
+
+
+def _earlier_texts(session: Session, document_id: int, previous: Version) -> tuple[str, ...]:
+    return tuple(
+        store.earlier_texts(session, document_id, before=previous.number, limit=EARLIER_VERSIONS)
+    )
 
 
 def record_change(
@@ -346,58 +387,47 @@ def record_change(
     version,
     *,
     technical: bool = False,
+    analysed: ChangeAnalysis | None = None,
 ) -> Change:
-    """Diff, classify, detect and queue alerts for a new version, in the caller's transaction."""
+    """Diff, classify, detect and queue alerts for a new version, in the caller's transaction
+    (``analysed``: the diff and findings, when computed before the transaction wrote)."""
     if previous is None:
         change = Change(
             document_id=doc.id,
-            from_version_id=None,
-            to_version_id=version.id,
+            to_version=version,
             change_class="first",
             added_chars=len(version.text),
             removed_chars=0,
             technical=technical,
             baseline_pending=True,
         )
-        found = []
+        found: tuple = ()
     else:
-        from monitor.diff import diff_texts
-
-        diff = diff_texts(previous.text, version.text)
-        change_class = diff.change_class if diff.change_class != "none" else "formatting"
+        if analysed is None:
+            analysed = analyse_change(session, doc.id, previous, version.text)
         change = Change(
             document_id=doc.id,
-            from_version_id=previous.id,
-            to_version_id=version.id,
-            change_class=change_class,
-            added_chars=diff.added_chars,
-            removed_chars=diff.removed_chars,
+            from_version=previous,
+            to_version=version,
+            change_class=analysed.change_class,
+            added_chars=analysed.added_chars,
+            removed_chars=analysed.removed_chars,
             technical=technical,
         )
-        found = []
-        if change_class == "substantive":
-            from monitor.findings import clause_keys, findings_for_change
-
-            # Clauses of earlier versions let a clause that flaps back in (a capture that
-            # lost a section, then regained it) read as "reappeared", not as a new permission.
-            seen: set[str] = set()
-            for text in store.earlier_texts(
-                session, doc.id, before=previous.number, limit=EARLIER_VERSIONS
-            ):
-                seen |= clause_keys(text)
-            found = findings_for_change(previous.text, version.text, previously_seen=seen)
+        found = analysed.findings
+    # Rows are linked through relationships and inserted at the batch's flush (one INSERT
+    # per table for the batch, not three round trips per version).
+    change.findings = finding_rows(None, found)
     session.add(change)
-    session.flush()
-    session.add_all(finding_rows(change.id, found))
-    session.flush()
     if settings.notify and not technical:
         from monitor.outbox import enqueue_for_change
 
+        session.flush()  # the outbox rows name the change by id
         enqueue_for_change(session, settings, change)
     return change
 
 
-def finding_rows(change_id: int, found) -> list[Finding]:
+def finding_rows(change_id: int | None, found) -> list[Finding]:
     """ORM rows for the pure detector's findings of one change."""
     return [
         Finding(

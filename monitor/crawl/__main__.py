@@ -1,4 +1,4 @@
-"""Child entry point: ``python -m monitor.crawl --run-id N [SERVICE ...]``.
+"""Child entry point: ``python -m monitor.crawl --run-id N|- [SERVICE ...]``.
 
 Exit codes: 0 every document fetched, 3 some failed, 1 the crawl could not start. The code
 comes from what the sink recorded, not from Scrapy (which exits 0 even when all failed).
@@ -56,9 +56,27 @@ def exit_with_parent(interval: float = PARENT_CHECK_SECONDS) -> None:
     threading.Thread(target=watch, name="policywatch-parent-watch", daemon=True).start()
 
 
+def _run_id(arg: str) -> int | None:
+    """``--run-id N``, or ``-``: wait for the parent to write N (None when it never does)."""
+    text = sys.stdin.readline().strip() if arg == "-" else arg
+    try:
+        return int(text)
+    except ValueError:
+        if arg != "-":
+            raise SystemExit(
+                f"python -m monitor.crawl: --run-id must be a number or '-', not {arg!r}"
+            ) from None
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m monitor.crawl")
-    parser.add_argument("--run-id", type=int, required=True)
+    parser.add_argument(
+        "--run-id",
+        required=True,
+        help="the crawl run to record into, or '-' to read it from stdin once the parent "
+        "has created the run (the child imports Scrapy meanwhile)",
+    )
     parser.add_argument("--config", default=None)
     parser.add_argument("services", nargs="*")
     args = parser.parse_args(argv)
@@ -71,9 +89,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         engine = make_engine(settings.database_url)
-        from monitor.crawl.run import crawl
+        from monitor.crawl.run import crawl, preload
 
-        fetched, failed = crawl(settings, engine, args.run_id, args.services)
+        preload()
+        run_id = _run_id(args.run_id)
+        if run_id is None:
+            print(
+                "policywatch crawl child: no run id on stdin (the parent stopped before the "
+                "crawl began); nothing fetched",
+                file=sys.stderr,
+            )
+            return 1
+        fetched, failed = crawl(settings, engine, run_id, args.services)
     except (ConfigError, DatabaseError) as exc:
         print(f"policywatch crawl child: {redact(str(exc))}", file=sys.stderr)
         return 1

@@ -51,6 +51,13 @@ def jobs_for(settings: Settings, maker, services: list[str]) -> dict[str, list[F
     return out
 
 
+def preload() -> None:
+    """Import what the crawl needs before the parent hands over the run (see the runner)."""
+    import scrapy.core.downloader.handlers.http11  # noqa: F401
+    import scrapy.crawler  # noqa: F401
+    import scrapy.downloadermiddlewares.retry  # noqa: F401
+
+
 def crawl(settings: Settings, engine, run_id: int, services: list[str]) -> tuple[int, int]:
     """Run the crawl; returns (documents fetched, documents failed)."""
     from scrapy.crawler import CrawlerProcess

@@ -16,10 +16,31 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import store
-from monitor.models import FetchOutcome, Snapshot, utcnow
 from spiders.base import Fetched, FetchFailed
 
 log = logging.getLogger("policywatch.crawl")
+
+
+def fetch_record(result: Fetched | FetchFailed) -> store.FetchRecord:
+    """What the store keeps of one spider result (a 304 keeps no body: nothing new came)."""
+    job = result.job
+    if isinstance(result, FetchFailed):
+        return store.FetchRecord(
+            document_id=job.document_id,
+            http_status=result.status,
+            reason=result.reason,
+            detail=result.message,
+        )
+    return store.FetchRecord(
+        document_id=job.document_id,
+        http_status=result.status,
+        url=job.url,
+        final_url=result.final_url,
+        content_type=result.content_type,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        body=None if result.status == 304 else result.body,
+    )
 
 
 @dataclass
@@ -31,7 +52,7 @@ class SnapshotWriter:
     fetched: int = 0
     failed: int = 0
     seen: set[int] = field(default_factory=set)
-    _pending: list[Fetched | FetchFailed] = field(default_factory=list)
+    _pending: list[store.FetchRecord] = field(default_factory=list)
     _last_flush: float = field(default_factory=time.monotonic)
 
     def __call__(self, result: Fetched | FetchFailed) -> None:
@@ -41,7 +62,7 @@ class SnapshotWriter:
             log.info("%s: failed (%s)", result.job.key, result.reason)
         else:
             self.fetched += 1
-        self._pending.append(result)
+        self._pending.append(fetch_record(result))
         if (
             len(self._pending) >= self.batch_size
             or time.monotonic() - self._last_flush >= self.max_delay
@@ -49,61 +70,10 @@ class SnapshotWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Commit everything received so far (called by batches, a timer and at close).
-
-        One query finds which bodies are already stored; the rest of the batch is plain
-        inserts, flushed together at commit.
-        """
+        """Commit everything received so far (called by batches, a timer and at close)."""
         self._last_flush = time.monotonic()
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        digests = {
-            id(r): store.sha256_hex(r.body)
-            for r in batch
-            if isinstance(r, Fetched) and r.status != 304
-        }
         with self.maker() as session, session.begin():
-            known = store.existing_blobs(session, digests.values())
-            for result in batch:
-                job = result.job
-                if isinstance(result, FetchFailed):
-                    session.add(
-                        FetchOutcome(
-                            run_id=self.run_id,
-                            document_id=job.document_id,
-                            outcome="pending",
-                            reason=result.reason,
-                            detail=result.message,
-                            http_status=result.status,
-                        )
-                    )
-                    continue
-                snapshot = None
-                digest = digests.get(id(result))
-                if digest is not None:
-                    if digest not in known:
-                        session.add(store.new_blob(result.body, digest))
-                        known.add(digest)
-                    snapshot = Snapshot(
-                        document_id=job.document_id,
-                        run_id=self.run_id,
-                        url=job.url,
-                        final_url=result.final_url,
-                        status=result.status,
-                        content_type=result.content_type,
-                        etag=result.etag,
-                        last_modified=result.last_modified,
-                        sha256=digest,
-                        fetched_at=utcnow(),
-                    )
-                    session.add(snapshot)
-                session.add(
-                    FetchOutcome(
-                        run_id=self.run_id,
-                        document_id=job.document_id,
-                        outcome="pending",
-                        http_status=result.status,
-                        snapshot=snapshot,
-                    )
-                )
+            store.record_fetches(session, self.run_id, batch)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import undefer
 from monitor import store
 from monitor.config import load_settings
 from monitor.db import make_engine
-from monitor.models import Change, FetchOutcome, Snapshot, Version
+from monitor.models import Change, CrawlRun, FetchOutcome, Snapshot, Version
 from monitor.runner import EXIT_OK, EXIT_PARTIAL, run_crawl
 from tests.support.config import write_config
 from tests.support.httpserver import Page
@@ -149,3 +149,65 @@ def test_invalid_selector_is_refused_before_crawling(tmp_path, policy_server):
         run_crawl(settings, engine)
     assert policy_server.requests == []
     engine.dispose()
+
+
+def _crawl_history(tmp_path, server, workers: int) -> tuple[list, list, list]:
+    """Three crawls of eight documents with extraction in ``workers`` processes; returns
+    (outcomes per crawl, version texts, (change class, finding kinds) per change)."""
+    docs = {f"doc{i}": f"/w/doc{i}" for i in range(8)}
+    cfg = write_config(
+        tmp_path / f"pw{workers}.toml",
+        server.base,
+        docs,
+        db_url=f"sqlite:///{tmp_path / f'pw{workers}.db'}",
+    )
+    cfg.write_text(cfg.read_text().replace("[crawl]\n", f"[crawl]\nworkers = {workers}\n", 1))
+    settings = load_settings(cfg, env={})
+    engine = make_engine(settings.database_url)
+    rounds = [
+        {i: policy_page(csrf=f"a{i}") for i in range(8)},
+        {  # noise everywhere, an AI clause in two, a wall in one, a shrunken page in one
+            **{i: policy_page(csrf=f"b{i}") for i in range(8)},
+            2: policy_page(BASE_PARAGRAPHS[:2] + [AI_CLAUSE] + BASE_PARAGRAPHS[2:]),
+            5: policy_page(BASE_PARAGRAPHS + [AI_CLAUSE]),
+            6: policy_page(BASE_PARAGRAPHS[:5]),
+            7: "<html><body><form><input type=password name=p></form>Sign in</body></html>",
+        },
+        {i: policy_page(BASE_PARAGRAPHS[:i] + [AI_CLAUSE] + BASE_PARAGRAPHS[i:]) for i in range(8)},
+    ]
+    outcomes = []
+    for pages in rounds:
+        for i, page in pages.items():
+            server.set(f"/w/doc{i}", page)
+        result = run_crawl(settings, engine)
+        outcomes.append(sorted((k, o, r) for k, o, r, _d in result.outcomes))
+    with store.session_factory(engine)() as s:
+        texts = [(v.document_id, v.number, v.text) for v in _versions(engine)]
+        changes = sorted(  # fetches arrive in any order: compare per document and version
+            (c.document_id, c.to_version.number, c.change_class, sorted(f.kind for f in c.findings))
+            for c in s.scalars(select(Change))
+        )
+        for outcome in s.scalars(select(FetchOutcome).where(FetchOutcome.outcome != "failed")):
+            assert outcome.version_id is not None, outcome.id  # linked through the batch flush
+        stored = s.scalar(select(func.count()).select_from(Snapshot))
+        in_workers = sum(r.stats["analysed_in_workers"] for r in s.scalars(select(CrawlRun)))
+        diffed = s.scalar(
+            select(func.count()).select_from(Change).where(Change.from_version_id.is_not(None))
+        )
+        # every stored page was extracted there, and every change diffed and checked there
+        assert in_workers == ((stored + diffed) if workers else 0)
+    engine.dispose()
+    return outcomes, sorted(texts), changes
+
+
+def test_extraction_in_worker_processes_records_exactly_what_the_crawl_process_does(
+    tmp_path, policy_server, monkeypatch
+):
+    monkeypatch.setattr("monitor.workers.MIN_ITEMS", 1)  # every batch goes to the workers
+    in_process = _crawl_history(tmp_path, policy_server, workers=0)
+    in_workers = _crawl_history(tmp_path, policy_server, workers=2)
+    assert in_workers == in_process
+    outcomes, _texts, changes = in_process
+    assert [o for _k, o, _r in outcomes[1]].count("changed") == 3
+    assert ("example/doc7", "failed", "login-wall") in outcomes[1]
+    assert any("added" in kinds for _d, _n, _c, kinds in changes)

@@ -1,0 +1,150 @@
+"""What a stored fetch says, computed without the database: extraction, diff, findings.
+
+Pure functions of bytes and texts (DESIGN.md §3.4: pure core, I/O at the edges). They live
+apart from the tracker so that a pool of worker processes can run them without importing
+SQLAlchemy or the models: extraction is the parent's main CPU cost during a crawl, and the
+tracker hands batches of it to the other core (see ``monitor.runner``).
+
+Why the fingerprint shortcut: most fetches of a policy return a page whose raw bytes differ
+(CSRF tokens, timestamps, ads) while the policy is the same. A cheap lxml fingerprint of the
+selected region, equal to the one recorded with the latest version, proves the text is
+unchanged without running the full extractor (the extractor's contract guarantees it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass
+
+from monitor.declarations import DocumentDeclaration
+
+#: Bump when extraction rules change in a way that changes output, so fingerprints recorded
+#: by an older extractor never vouch for text the new one would produce differently.
+EXTRACTOR_EPOCH = "1"
+
+
+def fingerprint_key(decl: DocumentDeclaration, region: str | None) -> str | None:
+    """Bind a region fingerprint to the declaration and extractor that produced it."""
+    if region is None:
+        return None
+    material = "|".join(
+        [
+            EXTRACTOR_EPOCH,
+            "\x1f".join(decl.select),
+            "\x1f".join(decl.remove),
+            str(decl.min_length),
+            region,
+        ]
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a snapshot says."""
+
+    fingerprint: str | None
+    text: str | None = None  # None: same fingerprint as the latest version, not extracted
+    failure: tuple[str, str] | None = None  # (reason, message)
+    effective_date: str | None = None
+
+
+def analyse(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    decl: DocumentDeclaration,
+    latest_fingerprint: str | None,
+) -> Analysis:
+    """Fingerprint first (cheap); extract only when the selected region changed.
+
+    For a document's first snapshot there is nothing to compare, so one parse gives both
+    the text and the fingerprint.
+    """
+    from monitor.extract import ExtractionFailed, extract, find_effective_date, region_fingerprint
+
+    if latest_fingerprint is not None:
+        key = fingerprint_key(
+            decl,
+            region_fingerprint(
+                body, content_type=content_type, select=decl.select, remove=decl.remove, url=url
+            ),
+        )
+        if key is not None and key == latest_fingerprint:
+            return Analysis(key)
+    try:
+        result = extract(
+            body,
+            url=url,
+            content_type=content_type,
+            select=decl.select,
+            remove=decl.remove,
+            min_length=decl.min_length,
+        )
+    except ExtractionFailed as exc:
+        return Analysis(None, failure=(exc.reason, exc.message))
+    effective = find_effective_date(result.text)
+    return Analysis(
+        fingerprint_key(decl, result.fingerprint),
+        result.text,
+        effective_date=effective.isoformat() if effective else None,
+    )
+
+
+@dataclass(frozen=True)
+class SnapshotJob:
+    """One stored body to analyse, as it comes out of the database (still compressed:
+    decompressing is part of the work handed to a worker)."""
+
+    data: bytes
+    compression: str | None
+    url: str
+    content_type: str | None
+    decl: DocumentDeclaration
+    latest_fingerprint: str | None
+
+
+def analyse_job(job: SnapshotJob) -> Analysis:
+    """:func:`analyse` for a :class:`SnapshotJob` (a top-level function: picklable)."""
+    body = zlib.decompress(job.data) if job.compression == "zlib" else job.data
+    return analyse(
+        body,
+        url=job.url,
+        content_type=job.content_type,
+        decl=job.decl,
+        latest_fingerprint=job.latest_fingerprint,
+    )
+
+
+@dataclass(frozen=True)
+class ChangeAnalysis:
+    """A new version's diff class, sizes and findings against the previous version."""
+
+    change_class: str
+    added_chars: int
+    removed_chars: int
+    findings: tuple = ()
+
+
+def analyse_change_texts(previous: str, new: str, earlier: tuple[str, ...] = ()) -> ChangeAnalysis:
+    """Diff ``previous`` → ``new``; for a substantive change, the AI-clause findings.
+
+    ``earlier``: texts of versions before ``previous`` (newest first). Their clauses let a
+    clause that flaps back in (a capture that lost a section, then regained it) read as
+    "reappeared", not as a new permission.
+    """
+    from monitor.diff import diff_texts
+
+    diff = diff_texts(previous, new)
+    change_class = diff.change_class if diff.change_class != "none" else "formatting"
+    found: tuple = ()
+    if change_class == "substantive":
+        from monitor.findings import clause_keys, findings_for_change
+
+        seen: set[str] = set()
+        for text in earlier:
+            seen |= clause_keys(text)
+        found = tuple(findings_for_change(previous, new, previously_seen=seen))
+    return ChangeAnalysis(change_class, diff.added_chars, diff.removed_chars, found)

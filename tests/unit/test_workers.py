@@ -1,0 +1,83 @@
+"""The extraction worker pool: same results as in-process, survives a dead worker."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import pytest
+
+from monitor.analysis import SnapshotJob, analyse_job
+from monitor.config import ConfigError, load_settings
+from monitor.declarations import DocumentDeclaration
+from monitor.workers import MIN_ITEMS, WORKERS_FROM, WorkerPool, worker_count
+from tests.support import worker_fns
+from tests.support.pages import AI_CLAUSE, BASE_PARAGRAPHS, policy_page
+
+
+def test_worker_count_is_automatic_only_for_crawls_big_enough_to_earn_the_start_up():
+    assert worker_count(None, WORKERS_FROM - 1) == 0
+    auto = worker_count(None, WORKERS_FROM)
+    assert 1 <= auto <= max(1, min(os.cpu_count() or 1, 4))
+    assert worker_count(0, 10_000) == 0
+    assert worker_count(3, 1) == 3
+
+
+def test_crawl_workers_setting_is_validated(tmp_path):
+    cfg = tmp_path / "pw.toml"
+    cfg.write_text("[crawl]\nworkers = 2\n")
+    assert load_settings(cfg, env={}).crawl.workers == 2
+    cfg.write_text("[crawl]\nworkers = -1\n")
+    with pytest.raises(ConfigError, match="crawl.workers"):
+        load_settings(cfg, env={})
+    assert load_settings(None, env={"POLICYWATCH_CRAWL_WORKERS": "0"}).crawl.workers == 0
+
+
+def _jobs() -> list[SnapshotJob]:
+    decl = DocumentDeclaration(
+        service="example", kind="privacy-policy", title="P", url="http://x/", select=("main",)
+    )
+    pages = [
+        policy_page(),
+        policy_page(BASE_PARAGRAPHS[:3] + [AI_CLAUSE] + BASE_PARAGRAPHS[3:]),
+        policy_page(BASE_PARAGRAPHS[:1]),  # too short: a failure, computed the same way
+        "<html><body><main></main></body></html>",
+        policy_page(csrf="tok-2"),
+    ]
+    return [
+        SnapshotJob(
+            data=page.encode(),
+            compression=None,
+            url="http://x/privacy",
+            content_type="text/html; charset=utf-8",
+            decl=decl,
+            latest_fingerprint=None,
+        )
+        for page in pages
+    ]
+
+
+def test_workers_compute_exactly_what_the_crawl_process_computes():
+    jobs = _jobs() * 2
+    assert len(jobs) >= MIN_ITEMS
+    local = [analyse_job(j) for j in jobs]
+    with WorkerPool(2) as pool:
+        assert pool.map(analyse_job, jobs) == local
+        pids = set(pool.map(worker_fns.where, list(range(40))))
+    assert os.getpid() not in pids  # really computed elsewhere
+    assert any(a.failure for a in local) and any(a.text for a in local)
+
+
+def test_small_batches_and_an_empty_pool_stay_in_this_process():
+    with WorkerPool(2) as pool:
+        assert set(pool.map(worker_fns.where, list(range(MIN_ITEMS - 1)))) == {os.getpid()}
+    with WorkerPool(0) as pool:
+        assert pool.map(worker_fns.square, list(range(10))) == [x * x for x in range(10)]
+
+
+def test_a_dead_worker_costs_a_warning_not_the_batch(caplog):
+    with WorkerPool(2) as pool, caplog.at_level(logging.WARNING, "policywatch.workers"):
+        assert pool.map(worker_fns.die_in_worker, list(range(8))) == [x * x for x in range(8)]
+        assert "worker processes stopped" in caplog.text
+        # the rest of the crawl runs here, without the broken pool
+        assert set(pool.map(worker_fns.where, list(range(8)))) == {os.getpid()}
