@@ -157,7 +157,11 @@ class Version(Base):
     """Normalised text of a Document; a new row only when the text changed."""
 
     __tablename__ = "versions"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "number"),
+        # `history SERVICE --limit N`: newest versions of a service's documents first
+        Index("ix_versions_doc_fetched", "document_id", "fetched_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))

@@ -22,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import select
 
@@ -614,6 +615,13 @@ def test_two_crawls_at_once_one_refuses_one_waits_nothing_twice(
     refused = H.cli(["crawl"], env)
     line = one_line_error(refused, "a crawl is already running", f"pid {first.pid}")
     assert "wait" in line
+    # the refused command had started its crawl child ahead: it must be gone with it
+    crawl_children = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if "monitor.crawl" in " ".join(p.info["cmdline"] or [])
+    ]
+    assert [p.ppid() for p in crawl_children] == [first.pid]
     waiting = processes.start(["crawl", "--wait", "120"], env, tmp_path / "waiting.log")
     time.sleep(2.0)
     assert waiting.proc.poll() is None, waiting.output()  # still waiting for the lock

@@ -211,3 +211,31 @@ def test_extraction_in_worker_processes_records_exactly_what_the_crawl_process_d
     assert [o for _k, o, _r in outcomes[1]].count("changed") == 3
     assert ("example/doc7", "failed", "login-wall") in outcomes[1]
     assert any("added" in kinds for _d, _n, _c, kinds in changes)
+
+
+def test_a_child_that_never_gets_its_run_id_fetches_nothing_and_says_why(tmp_path, policy_server):
+    """The runner starts the crawl child before the run exists; if the parent stops first
+    (lock busy, Ctrl-C), the child reads end-of-file instead of a run id and must leave."""
+    import subprocess
+    import sys
+
+    cfg = write_config(
+        tmp_path / "pw.toml", policy_server.base, db_url=f"sqlite:///{tmp_path / 'pw.db'}"
+    )
+    child = subprocess.run(
+        [sys.executable, "-m", "monitor.crawl", "--run-id", "-", "--config", str(cfg)],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert child.returncode == 1
+    assert "no run id on stdin" in child.stderr and "nothing fetched" in child.stderr
+    assert policy_server.hits("/privacy") == 0
+    bad = subprocess.run(
+        [sys.executable, "-m", "monitor.crawl", "--run-id", "x1", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode != 0 and "--run-id must be a number or '-'" in bad.stderr
