@@ -8,24 +8,19 @@ reported get a ``failed`` outcome, so a run always accounts for every document.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import IO
 
 from sqlalchemy import select
 
 from monitor import store, tracker
 from monitor.config import Settings
+from monitor.crawl_child import CrawlChild, start_child, stop
 from monitor.models import CrawlRun, Document, FetchOutcome
 from monitor.secrets import redact
+from monitor.workers import WorkerPool, worker_count
 
 log = logging.getLogger("policywatch.runner")
 
@@ -45,56 +40,6 @@ class CrawlResult:
     error: str | None = None
 
 
-def _child_command(settings: Settings, services: list[str]) -> list[str]:
-    """The child reads its run id from stdin once the parent has created the run."""
-    cmd = [sys.executable, "-m", "monitor.crawl", "--run-id", "-"]
-    if settings.config_path:
-        cmd += ["--config", settings.config_path]
-    return cmd + services
-
-
-@dataclass
-class _Child:
-    """A crawl child started ahead of its run, with the file that collects its output."""
-
-    proc: subprocess.Popen
-    errlog: IO[bytes]
-
-    def discard(self) -> None:
-        """Stop a child that never got its run id (closing stdin ends it; stop if not)."""
-        if self.proc.stdin is not None and not self.proc.stdin.closed:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
-        if self.proc.poll() is None:
-            try:
-                self.proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                _stop(self.proc)
-        self.errlog.close()
-
-
-def _start_child(settings: Settings, services: list[str]) -> _Child:
-    """Start the crawl child now, so that it imports Scrapy and reads its configuration
-    (about a second) while this process takes the lock and prepares the run."""
-    env = dict(os.environ)
-    env["POLICYWATCH_DATABASE_URL"] = settings.database_url
-    errlog = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _Child.discard
-    try:
-        proc = subprocess.Popen(
-            _child_command(settings, services),
-            stdin=subprocess.PIPE,
-            stdout=errlog,
-            stderr=errlog,
-            env=env,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-    except BaseException:
-        errlog.close()
-        raise
-    return _Child(proc, errlog)
-
-
 def run_crawl(
     settings: Settings,
     engine,
@@ -103,19 +48,28 @@ def run_crawl(
     trigger: str = "cli",
     wait_for_lock: float = 0.0,
     on_child=None,
+    child: CrawlChild | None = None,
 ) -> CrawlResult:
-    """Crawl the named services (all active ones when empty) and process the results."""
-    from monitor.db import ensure_schema
+    """Crawl the named services (all active ones when empty) and process the results.
 
-    ensure_schema(engine)
-    maker = store.session_factory(engine)
-    selected = settings.select_services(list(services))
-    check_selectors(selected)
-    names = [s.slug for s in selected]
-    ttl = timedelta(seconds=settings.crawl.timeout + 300)
-    deadline = time.monotonic() + wait_for_lock
-    child = _start_child(settings, names)
+    ``child``: a crawl child the caller started ahead for the same services (see
+    ``monitor.crawl_child``); it is used or stopped here, whatever happens.
+    """
     try:
+        from monitor.db import ensure_schema
+
+        selected = settings.select_services(list(services))
+        names = [s.slug for s in selected]
+        if child is not None and list(child.services) != names:
+            child.discard()
+            child = None
+        if child is None:
+            child = start_child(settings, names)
+        ensure_schema(engine)
+        maker = store.session_factory(engine)
+        check_selectors(selected)
+        ttl = timedelta(seconds=settings.crawl.timeout + 300)
+        deadline = time.monotonic() + wait_for_lock
         while (holder := store.acquire_crawl_lock(maker, ttl)) is not None:
             if time.monotonic() >= deadline:
                 raise CrawlBusy(
@@ -128,7 +82,8 @@ def run_crawl(
         finally:
             store.release_crawl_lock(maker)
     finally:
-        child.discard()
+        if child is not None:
+            child.discard()
 
 
 def check_selectors(services) -> None:
@@ -153,8 +108,6 @@ def check_selectors(services) -> None:
 
 
 def _run_locked(settings, engine, maker, names, trigger, on_child, child) -> CrawlResult:
-    from monitor.workers import WorkerPool, worker_count
-
     decls = [
         decl
         for service in settings.select_services(names)
@@ -169,7 +122,7 @@ def _run_with_pool(settings, maker, names, trigger, on_child, child, decls, pool
     with maker() as session, session.begin():
         store.mark_interrupted_runs(session)
     # a crashed run's stored fetches
-    leftovers = tracker.process_pending(maker, settings, mapper=pool.map)
+    leftovers = tracker.process_pending(maker, settings, mapper=pool.map, pipeline=pool.parallel)
     if leftovers:
         log.info("processed %d fetches left pending by an earlier run", len(leftovers))
     with maker() as session, session.begin():
@@ -177,8 +130,8 @@ def _run_with_pool(settings, maker, names, trigger, on_child, child, decls, pool
         expected = {doc.id: key for key, doc in store.ensure_documents(session, decls).items()}
         run_id = run.id
 
-    child_rc, child_error = _run_child(settings, maker, run_id, on_child, child, pool.map)
-    tracker.process_pending(maker, settings, run_id, mapper=pool.map)
+    child_rc, child_error = _run_child(settings, maker, run_id, on_child, child, pool)
+    tracker.process_pending(maker, settings, run_id, mapper=pool.map, pipeline=pool.parallel)
     with maker() as session, session.begin():
         reported = set(
             session.scalars(select(FetchOutcome.document_id).where(FetchOutcome.run_id == run_id))
@@ -228,17 +181,12 @@ def _run_with_pool(settings, maker, names, trigger, on_child, child, decls, pool
 
 
 def _run_child(
-    settings, maker, run_id, on_child, child: _Child, mapper: tracker.Mapper = map
+    settings, maker, run_id, on_child, child: CrawlChild, pool: WorkerPool
 ) -> tuple[int, str | None]:
     """Hand the waiting child its run id; process stored fetches while it runs; kill it at
     the timeout."""
-    proc, errlog = child.proc, child.errlog
-    try:
-        assert proc.stdin is not None
-        proc.stdin.write(f"{run_id}\n".encode())
-        proc.stdin.close()
-    except OSError:  # it died while starting: its exit code and output say why (below)
-        pass
+    proc = child.proc
+    child.hand_over(run_id)
     if on_child is not None:
         on_child(proc)
     with maker() as session, session.begin():
@@ -249,43 +197,20 @@ def _run_child(
         while proc.poll() is None:
             if time.monotonic() > deadline:
                 error = f"crawl child killed after crawl.timeout={settings.crawl.timeout:g}s"
-                _stop(proc)
+                stop(proc)
                 break
-            if not tracker.process_pending(maker, settings, run_id, mapper=mapper):
+            if not tracker.process_pending(
+                maker, settings, run_id, mapper=pool.map, pipeline=pool.parallel
+            ):
                 time.sleep(0.1)
     except BaseException:
-        _stop(proc)
+        stop(proc)
         raise
     rc = proc.wait()
     if rc not in (EXIT_OK, EXIT_PARTIAL) and error is None:
-        errlog.seek(0)
-        tail = errlog.read()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        tail = child.output_tail().strip().splitlines()
         last = tail[-1] if tail else ""
         error = redact(f"crawl child exited with {rc}: {last}"[:500])
         log.error("%s", error)
         rc = EXIT_ERROR
     return rc, error
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to send SIGTERM when the parent dies, so a
-    SIGKILLed parent never leaves an orphan crawl writing into the next run's time."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the lease still expires
-        pass
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the child's process group, then SIGKILL if it does not go within 10 s."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass

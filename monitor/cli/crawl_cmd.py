@@ -23,11 +23,18 @@ def crawl(app, services: tuple[str, ...], as_json: bool, wait: float) -> None:
 
     Exit code: 0 every document fetched, 3 some failed, 1 the crawl could not start.
     """
-    from monitor.runner import run_crawl
+    from monitor.crawl_child import start_child
 
     settings = app.settings
-    settings.select_services(list(services))  # unknown names fail before anything starts
-    result = run_crawl(settings, app.engine(), services, wait_for_lock=wait)
+    selected = settings.select_services(list(services))  # unknown names fail first
+    # Started first: the child's start-up overlaps this process's (see monitor.crawl_child).
+    child = start_child(settings, [s.slug for s in selected])
+    try:
+        from monitor.runner import run_crawl
+
+        result = run_crawl(settings, app.engine(), services, wait_for_lock=wait, child=child)
+    finally:
+        child.discard()
     if as_json:
         emit_json(
             {

@@ -111,5 +111,15 @@ def main(argv: list[str] | None = None) -> int:
     return 3 if failed else 0
 
 
+def _exit_now(code: int) -> None:
+    """Leave without the interpreter's teardown (~0.3-0.4 s of collecting Scrapy's and
+    Twisted's objects, measured): every batch is committed by then, and the parent is
+    waiting for this exit to process the last fetches."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit_now(main())
