@@ -120,7 +120,13 @@ def serve(pages_dir: str, port_q: Queue) -> None:
         def log_message(self, *a) -> None:
             return
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    class Server(ThreadingHTTPServer):
+        # socketserver's default listen backlog is 5: 16 connections opened at once overflow
+        # it and the kernel drops SYNs, which the client resends after 1 s. Real web servers
+        # listen with 128 or more; so does this one, for both tools alike.
+        request_queue_size = 128
+
+    httpd = Server(("127.0.0.1", 0), H)
     httpd.daemon_threads = True
     port_q.put(httpd.server_address[1])
     httpd.serve_forever()
