@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,6 +72,7 @@ def process_pending(
     run_id: int | None = None,
     *,
     mapper: Mapper = map,
+    pipeline: bool = False,
 ) -> list[Processed]:
     """Process every pending outcome (of one run, or all); returns what happened to each.
 
@@ -79,24 +80,74 @@ def process_pending(
     the batch is rolled back and its outcomes are processed one per transaction (in this
     process), so a single bad snapshot is marked ``internal-error`` instead of blocking every
     later fetch.
+
+    ``pipeline`` (with a worker pool's ``mapper``): the next batch's pages go to the workers
+    before this batch is written, so that extraction never waits for the database. Results
+    computed against a latest version that has changed since are computed again.
     """
     done: list[Processed] = []
     after = 0
+    inflight: _Submitted | None = None
     while True:
+        upcoming = None
         with maker() as session:
             ids = store.pending_outcome_ids(session, run_id, after=after, limit=BATCH_SIZE)
-        if not ids:
+            if ids:
+                after = ids[-1]
+                upcoming = _submit(session, settings, ids, mapper) if pipeline else _Submitted(ids)
+        if inflight is not None:
+            done += _apply_batch(maker, settings, inflight, mapper)
+        if upcoming is None:
             return done
-        after = ids[-1]
-        try:
-            with maker() as session, session.begin():
-                done += _process_batch(session, settings, ids, mapper)
-        except Exception as exc:  # noqa: BLE001 - isolate the failing outcome, keep the rest
-            if _database_error(exc):
-                raise  # the database is the problem: leave every fetch pending for later
-            log.exception("processing a batch of fetches failed; retrying one by one")
-            for oid in ids:
-                done += _process_isolated(maker, settings, oid)
+        inflight = upcoming
+
+
+@dataclass
+class _Submitted:
+    """A batch of outcome ids, with the analyses already handed to the workers (if any) and
+    the latest version each of them was computed against."""
+
+    ids: list[int]
+    basis: dict[int, int | None] = field(default_factory=dict)
+    results: Iterable[Analysis] = ()
+
+    def analyses(self) -> dict[int, tuple[int | None, Analysis]]:
+        return {
+            oid: (self.basis[oid], found)
+            for oid, found in zip(self.basis, self.results, strict=True)
+        }
+
+
+def _submit(session: Session, settings: Settings, ids: list[int], mapper: Mapper) -> _Submitted:
+    """Read a batch and hand its pages to the workers (results are collected later)."""
+    try:
+        outcomes = store.pending_outcomes(session, ids)
+        latest = store.latest_versions(session, {o.document_id for o in outcomes})
+        snapshots = _snapshots_of(session, outcomes)
+        todo = _jobs(settings, outcomes, latest, snapshots)
+    except Exception as exc:  # noqa: BLE001 - the batch is then prepared when it is applied
+        if _database_error(exc):
+            raise
+        log.exception("reading a batch of fetches ahead failed; it is read again")
+        return _Submitted(ids)
+    basis = {o.id: (p.id if (p := latest.get(o.document_id)) else None) for o, _ in todo}
+    return _Submitted(ids, basis, mapper(analyse_job, [job for _, job in todo]))
+
+
+def _apply_batch(
+    maker: sessionmaker[Session], settings: Settings, batch: _Submitted, mapper: Mapper
+) -> list[Processed]:
+    try:
+        with maker() as session, session.begin():
+            return _process_batch(session, settings, batch.ids, mapper, batch)
+    except Exception as exc:  # noqa: BLE001 - isolate the failing outcome, keep the rest
+        if _database_error(exc):
+            raise  # the database is the problem: leave every fetch pending for later
+        log.exception("processing a batch of fetches failed; retrying one by one")
+        done: list[Processed] = []
+        for oid in batch.ids:
+            done += _process_isolated(maker, settings, oid)
+        return done
 
 
 def _database_error(exc: BaseException) -> bool:
@@ -110,19 +161,17 @@ def _database_error(exc: BaseException) -> bool:
 
 
 def _process_batch(
-    session: Session, settings: Settings, ids: list[int], mapper: Mapper = map
+    session: Session,
+    settings: Settings,
+    ids: list[int],
+    mapper: Mapper = map,
+    submitted: _Submitted | None = None,
 ) -> list[Processed]:
     outcomes = store.pending_outcomes(session, ids)
     latest = store.latest_versions(session, {o.document_id for o in outcomes})
-    # Held in a dict: the session's identity map is weak, so without these references each
-    # snapshot and blob would be loaded again, one query each.
-    snapshots = {
-        snap.id: snap
-        for snap in store.load_snapshots(
-            session, [o.snapshot_id for o in outcomes if o.snapshot_id]
-        )
-    }
-    prepared = _prepare(session, settings, outcomes, latest, snapshots, mapper)
+    snapshots = _snapshots_of(session, outcomes)
+    early = submitted.analyses() if submitted is not None else {}
+    prepared = _prepare(session, settings, outcomes, latest, snapshots, mapper, early)
     done = []
     for outcome in outcomes:
         process_outcome(session, settings, outcome, latest, snapshots, prepared.get(outcome.id))
@@ -130,6 +179,36 @@ def _process_batch(
             Processed(outcome.document.key, outcome.outcome, outcome.reason, outcome.detail)
         )
     return done
+
+
+def _snapshots_of(session: Session, outcomes: list[FetchOutcome]) -> dict[int, Snapshot]:
+    # Held in a dict: the session's identity map is weak, so without these references each
+    # snapshot and blob would be loaded again, one query each.
+    ids = [o.snapshot_id for o in outcomes if o.snapshot_id]
+    return {snap.id: snap for snap in store.load_snapshots(session, ids)}
+
+
+def _jobs(
+    settings: Settings,
+    outcomes: list[FetchOutcome],
+    latest: dict[int, Version],
+    snapshots: dict[int, Snapshot],
+) -> list[tuple[FetchOutcome, SnapshotJob]]:
+    """The pages of a batch to analyse: each document's first stored fetch (a second one
+    depends on what the first one becomes, so it is analysed when it is applied)."""
+    todo: list[tuple[FetchOutcome, SnapshotJob]] = []
+    seen_docs: set[int] = set()
+    for outcome in outcomes:
+        doc = outcome.document
+        if outcome.snapshot_id is None or doc.id in seen_docs:
+            continue
+        seen_docs.add(doc.id)
+        decl = _declaration(settings, doc)
+        snapshot = snapshots.get(outcome.snapshot_id)
+        if decl is None or snapshot is None:
+            continue
+        todo.append((outcome, _snapshot_job(snapshot, decl, latest.get(doc.id))))
+    return todo
 
 
 @dataclass(frozen=True)
@@ -147,6 +226,7 @@ def _prepare(
     latest: dict[int, Version],
     snapshots: dict[int, Snapshot],
     mapper: Mapper = map,
+    early: dict[int, tuple[int | None, Analysis]] | None = None,
 ) -> dict[int, Prepared]:
     """Extract, diff and detect for a batch while holding no write lock.
 
@@ -154,23 +234,23 @@ def _prepare(
     INSERT and keeps it until commit, so CPU work done between writes stalls the crawl
     child's inserts (measured: child and parent then take turns, one core idle). Reads here
     take no lock; the writes that follow are quick. ``mapper`` runs the pure work (``map``,
-    or a process pool's ``map`` to use the other cores). Only a document's first outcome in
-    the batch is prepared: a second one depends on what the first one becomes.
+    or a process pool's ``map`` to use the other cores). ``early``: analyses computed ahead
+    (see :func:`process_pending`), used only if the latest version is still the one they
+    were computed against.
     """
-    todo: list[tuple[FetchOutcome, SnapshotJob]] = []
-    seen_docs: set[int] = set()
-    for outcome in outcomes:
-        doc = outcome.document
-        if outcome.snapshot_id is None or doc.id in seen_docs:
-            continue
-        seen_docs.add(doc.id)
-        decl = _declaration(settings, doc)
-        snapshot = snapshots.get(outcome.snapshot_id)
-        if decl is None or snapshot is None:
-            continue
-        todo.append((outcome, _snapshot_job(snapshot, decl, latest.get(doc.id))))
-    found = dict(
-        zip([o.id for o, _ in todo], mapper(analyse_job, [j for _, j in todo]), strict=True)
+    early = early or {}
+    found: dict[int, Analysis] = {}
+    redo: list[tuple[FetchOutcome, SnapshotJob]] = []
+    todo = _jobs(settings, outcomes, latest, snapshots)
+    for outcome, job in todo:
+        previous = latest.get(outcome.document_id)
+        basis, analysis = early.get(outcome.id, (-1, None))
+        if analysis is not None and basis == (previous.id if previous else None):
+            found[outcome.id] = analysis
+        else:
+            redo.append((outcome, job))
+    found.update(
+        zip([o.id for o, _ in redo], mapper(analyse_job, [j for _, j in redo]), strict=True)
     )
     changed: list[tuple[int, tuple[str, str, tuple[str, ...]]]] = []
     for outcome, _ in todo:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 log = logging.getLogger("policywatch.workers")
@@ -64,25 +64,33 @@ class WorkerPool:
             for _ in range(workers):  # start them now: they import while the child does
                 self._executor.submit(_warm)
 
-    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-        """``list(map(fn, items))``, computed by the workers when it is worth it."""
+    @property
+    def parallel(self) -> bool:
+        """Whether maps can run in other processes (so submitting early pays off)."""
+        return self._executor is not None
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> Iterable[Any]:
+        """``map(fn, items)``: handed to the workers now when it is worth it (the results
+        are waited for when iterated), else computed here and now."""
         if self._executor is None or len(items) < MIN_ITEMS:
             return [fn(item) for item in items]
         from concurrent.futures.process import BrokenProcessPool
 
         chunk = max(1, len(items) // (self.workers * 4))
         try:
-            results = list(self._executor.map(fn, items, chunksize=chunk))
-        except BrokenProcessPool as exc:
-            log.warning(
-                "extraction worker processes stopped (%s); continuing in the crawl process — "
-                "if this repeats, check memory limits or set crawl.workers = 0",
-                exc,
-            )
-            self.close()
-            return [fn(item) for item in items]
-        self.remote_items += len(items)
-        return results
+            pending = self._executor.map(fn, items, chunksize=chunk)
+        except (BrokenProcessPool, RuntimeError) as exc:  # broken, or shut down
+            return self._fallback(exc, fn, items)
+        return _Results(self, fn, items, pending)
+
+    def _fallback(self, exc: BaseException, fn: Callable[[Any], Any], items: list[Any]) -> list:
+        log.warning(
+            "extraction worker processes stopped (%s); continuing in the crawl process — "
+            "if this repeats, check memory limits or set crawl.workers = 0",
+            exc,
+        )
+        self.close()
+        return [fn(item) for item in items]
 
     def close(self) -> None:
         if self._executor is not None:
@@ -94,3 +102,25 @@ class WorkerPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Results:
+    """The results of one map handed to the workers, collected on first iteration."""
+
+    def __init__(
+        self, pool: WorkerPool, fn: Callable[[Any], Any], items: list[Any], pending: Iterator
+    ) -> None:
+        self._pool, self._fn, self._items, self._pending = pool, fn, items, pending
+        self._results: list[Any] | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._results is None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                self._results = list(self._pending)
+            except BrokenProcessPool as exc:
+                self._results = self._pool._fallback(exc, self._fn, self._items)
+            else:
+                self._pool.remote_items += len(self._items)
+        return iter(self._results)

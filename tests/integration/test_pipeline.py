@@ -239,3 +239,56 @@ def test_a_child_that_never_gets_its_run_id_fetches_nothing_and_says_why(tmp_pat
         timeout=60,
     )
     assert bad.returncode != 0 and "--run-id must be a number or '-'" in bad.stderr
+
+
+def test_an_analysis_made_ahead_against_an_older_version_is_made_again(
+    tmp_path, db_url, policy_server, monkeypatch
+):
+    """Batches are handed to the workers before the previous batch is written. A document's
+    second fetch analysed ahead compared itself with a version that the first fetch has since
+    replaced: its "same fingerprint, unchanged" must not stand (a policy that reverts would be
+    missed), it is analysed again against the real latest version."""
+    from monitor.db import ensure_schema
+    from monitor.tracker import process_pending
+    from monitor.workers import WorkerPool
+
+    monkeypatch.setattr("monitor.tracker.BATCH_SIZE", 1)
+    monkeypatch.setattr("monitor.workers.MIN_ITEMS", 1)
+    cfg = write_config(tmp_path / "pw.toml", policy_server.base, db_url=db_url)
+    settings = load_settings(cfg, env={})
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    maker = store.session_factory(engine)
+    decl = settings.declarations["example"].documents[0]
+    v1, v2 = policy_page(), policy_page(BASE_PARAGRAPHS + [AI_CLAUSE])
+
+    def fetches(*pages: str) -> int:
+        with maker() as s, s.begin():
+            run = store.start_run(s, ["example"])
+            doc = store.ensure_documents(s, [decl])[decl.key]
+            records = [
+                store.FetchRecord(
+                    document_id=doc.id,
+                    http_status=200,
+                    url=decl.url,
+                    final_url=decl.url,
+                    content_type="text/html; charset=utf-8",
+                    body=page.encode(),
+                )
+                for page in pages
+            ]
+            store.record_fetches(s, run.id, records)
+            return run.id
+
+    with WorkerPool(2) as pool:
+        first = fetches(v1)
+        assert [p.outcome for p in process_pending(maker, settings, first)] == ["new"]
+        # v2, then v1 again (the site reverted) in one run: the second fetch's early analysis
+        # saw v1's fingerprint as the latest
+        second = fetches(v2, v1)
+        done = process_pending(maker, settings, second, mapper=pool.map, pipeline=True)
+        assert [p.outcome for p in done] == ["changed", "changed"]
+        assert pool.remote_items >= 2  # both were handed to the workers ahead
+    texts = [v.text for v in _versions(engine)]
+    assert len(texts) == 3 and texts[0] == texts[2] != texts[1]
+    engine.dispose()

@@ -62,7 +62,7 @@ def test_workers_compute_exactly_what_the_crawl_process_computes():
     assert len(jobs) >= MIN_ITEMS
     local = [analyse_job(j) for j in jobs]
     with WorkerPool(2) as pool:
-        assert pool.map(analyse_job, jobs) == local
+        assert list(pool.map(analyse_job, jobs)) == local
         pids = set(pool.map(worker_fns.where, list(range(40))))
     assert os.getpid() not in pids  # really computed elsewhere
     assert any(a.failure for a in local) and any(a.text for a in local)
@@ -72,12 +72,12 @@ def test_small_batches_and_an_empty_pool_stay_in_this_process():
     with WorkerPool(2) as pool:
         assert set(pool.map(worker_fns.where, list(range(MIN_ITEMS - 1)))) == {os.getpid()}
     with WorkerPool(0) as pool:
-        assert pool.map(worker_fns.square, list(range(10))) == [x * x for x in range(10)]
+        assert list(pool.map(worker_fns.square, list(range(10)))) == [x * x for x in range(10)]
 
 
 def test_a_dead_worker_costs_a_warning_not_the_batch(caplog):
     with WorkerPool(2) as pool, caplog.at_level(logging.WARNING, "policywatch.workers"):
-        assert pool.map(worker_fns.die_in_worker, list(range(8))) == [x * x for x in range(8)]
+        assert list(pool.map(worker_fns.die_in_worker, list(range(8)))) == [x * x for x in range(8)]
         assert "worker processes stopped" in caplog.text
         # the rest of the crawl runs here, without the broken pool
         assert set(pool.map(worker_fns.where, list(range(8)))) == {os.getpid()}
