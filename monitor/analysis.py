@@ -14,9 +14,9 @@ unchanged without running the full extractor (the extractor's contract guarantee
 from __future__ import annotations
 
 import hashlib
-import zlib
 from dataclasses import dataclass
 
+from monitor import codec
 from monitor.declarations import DocumentDeclaration
 
 #: Bump when extraction rules change in a way that changes output, so fingerprints recorded
@@ -108,7 +108,7 @@ class SnapshotJob:
 
 def analyse_job(job: SnapshotJob) -> Analysis:
     """:func:`analyse` for a :class:`SnapshotJob` (a top-level function: picklable)."""
-    body = zlib.decompress(job.data) if job.compression == "zlib" else job.data
+    body = codec.decompress(job.compression, job.data)
     return analyse(
         body,
         url=job.url,

@@ -1,8 +1,9 @@
 """SQLAlchemy 2.x schema, in the vocabulary of DESIGN.md §2.
 
 Why these tables:
-- ``blobs`` hold raw bodies once per sha256, zlib-compressed: the same page fetched every six
-  hours costs one row, and ``reextract`` can rebuild history from what the site really served.
+- ``blobs`` hold raw bodies once per sha256, compressed (``monitor.codec``): the same page
+  fetched every six hours costs one row, and ``reextract`` can rebuild history from what the
+  site really served.
 - ``snapshots`` are immutable fetch records pointing at a blob; ``processed_at IS NULL`` marks
   the ones the parent has not turned into versions yet (the crawl child only stores these).
 - ``versions`` exist only when the extracted text changed; ``changes`` link consecutive

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,12 +75,22 @@ def ensure_documents(session: Session, decls: Sequence[DocumentDeclaration]) -> 
         (d.service, d.kind): d
         for d in session.scalars(select(Document).where(Document.service.in_(services)))
     }
+    missing = [d for d in decls if (d.service, d.kind) not in existing]
+    if missing:
+        created = [
+            Document(service=d.service, kind=d.kind, title=d.title, url=d.url) for d in missing
+        ]
+        try:
+            with session.begin_nested():  # one INSERT for all (a first crawl of many)
+                session.add_all(created)
+                session.flush()
+        except IntegrityError:  # another process created some: one by one, as it allows
+            created = [ensure_document(session, d) for d in missing]
+        existing.update(((d.service, d.kind), doc) for d, doc in zip(missing, created, strict=True))
     out: dict[str, Document] = {}
     for decl in decls:
-        doc = existing.get((decl.service, decl.kind))
-        if doc is None:
-            doc = ensure_document(session, decl)
-        elif doc.title != decl.title or doc.url != decl.url:
+        doc = existing[(decl.service, decl.kind)]
+        if doc.title != decl.title or doc.url != decl.url:
             doc.title, doc.url = decl.title, decl.url
         out[decl.key] = doc
     session.flush()
@@ -276,14 +285,11 @@ def record_fetches(session: Session, run_id: int, records: Sequence[FetchRecord]
 
 
 def _blob_row(body: bytes, digest: str) -> dict[str, object]:
-    """A raw body row, zlib level 1: most of the saving of level 6 at a third of the CPU,
-    which the crawl child pays per page."""
-    return {
-        "sha256": digest,
-        "size": len(body),
-        "compression": "zlib",
-        "data": zlib.compress(body, 1),
-    }
+    """A raw body row, compressed with :mod:`monitor.codec`'s default (see why there)."""
+    from monitor import codec
+
+    name, data = codec.compress(body)
+    return {"sha256": digest, "size": len(body), "compression": name, "data": data}
 
 
 def load_body(session: Session, sha256: str) -> bytes:
@@ -294,7 +300,9 @@ def load_body(session: Session, sha256: str) -> bytes:
 
 
 def blob_bytes(blob: Blob) -> bytes:
-    return zlib.decompress(blob.data) if blob.compression == "zlib" else blob.data
+    from monitor import codec
+
+    return codec.decompress(blob.compression, blob.data)
 
 
 def conditional_headers(session: Session, document_ids: Iterable[int]) -> dict[int, dict[str, str]]:
