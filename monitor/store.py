@@ -396,17 +396,19 @@ def pending_outcomes(session: Session, ids: Sequence[int]) -> list[FetchOutcome]
     )
 
 
-def load_snapshots(session: Session, ids: Sequence[int]) -> list[Snapshot]:
-    """Snapshots with their blobs in one query, so later ``session.get`` calls hit the map."""
+def load_snapshots(
+    session: Session, ids: Sequence[int], *, with_blobs: bool = True
+) -> list[Snapshot]:
+    """Snapshots (with their blobs, unless not needed) in one query, so later
+    ``session.get`` calls hit the map."""
     from sqlalchemy.orm import joinedload
 
     if not ids:
         return []
-    return list(
-        session.scalars(
-            select(Snapshot).options(joinedload(Snapshot.blob)).where(Snapshot.id.in_(ids))
-        )
-    )
+    query = select(Snapshot).where(Snapshot.id.in_(ids))
+    if with_blobs:
+        query = query.options(joinedload(Snapshot.blob))
+    return list(session.scalars(query))
 
 
 def latest_versions(session: Session, document_ids: Iterable[int]) -> dict[int, Version]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -131,7 +132,7 @@ def _submit(session: Session, settings: Settings, ids: list[int], mapper: Mapper
         log.exception("reading a batch of fetches ahead failed; it is read again")
         return _Submitted(ids)
     basis = {o.id: (p.id if (p := latest.get(o.document_id)) else None) for o, _ in todo}
-    return _Submitted(ids, basis, mapper(analyse_job, [job for _, job in todo]))
+    return _Submitted(ids, basis, mapper(analyse_job, [job() for _, job in todo]))
 
 
 def _apply_batch(
@@ -169,7 +170,9 @@ def _process_batch(
 ) -> list[Processed]:
     outcomes = store.pending_outcomes(session, ids)
     latest = store.latest_versions(session, {o.document_id for o in outcomes})
-    snapshots = _snapshots_of(session, outcomes)
+    # pages analysed ahead need no second read of their blob (a blob still needed after all
+    # is loaded on its own)
+    snapshots = _snapshots_of(session, outcomes, with_blobs=not (submitted and submitted.basis))
     early = submitted.analyses() if submitted is not None else {}
     prepared = _prepare(session, settings, outcomes, latest, snapshots, mapper, early)
     done = []
@@ -181,11 +184,13 @@ def _process_batch(
     return done
 
 
-def _snapshots_of(session: Session, outcomes: list[FetchOutcome]) -> dict[int, Snapshot]:
+def _snapshots_of(
+    session: Session, outcomes: list[FetchOutcome], *, with_blobs: bool = True
+) -> dict[int, Snapshot]:
     # Held in a dict: the session's identity map is weak, so without these references each
     # snapshot and blob would be loaded again, one query each.
     ids = [o.snapshot_id for o in outcomes if o.snapshot_id]
-    return {snap.id: snap for snap in store.load_snapshots(session, ids)}
+    return {snap.id: snap for snap in store.load_snapshots(session, ids, with_blobs=with_blobs)}
 
 
 def _jobs(
@@ -193,10 +198,11 @@ def _jobs(
     outcomes: list[FetchOutcome],
     latest: dict[int, Version],
     snapshots: dict[int, Snapshot],
-) -> list[tuple[FetchOutcome, SnapshotJob]]:
+) -> list[tuple[FetchOutcome, Callable[[], SnapshotJob]]]:
     """The pages of a batch to analyse: each document's first stored fetch (a second one
-    depends on what the first one becomes, so it is analysed when it is applied)."""
-    todo: list[tuple[FetchOutcome, SnapshotJob]] = []
+    depends on what the first one becomes, so it is analysed when it is applied). Jobs are
+    built on demand: building one reads the page's blob."""
+    todo: list[tuple[FetchOutcome, Callable[[], SnapshotJob]]] = []
     seen_docs: set[int] = set()
     for outcome in outcomes:
         doc = outcome.document
@@ -207,7 +213,8 @@ def _jobs(
         snapshot = snapshots.get(outcome.snapshot_id)
         if decl is None or snapshot is None:
             continue
-        todo.append((outcome, _snapshot_job(snapshot, decl, latest.get(doc.id))))
+        previous = latest.get(doc.id)
+        todo.append((outcome, partial(_snapshot_job, snapshot, decl, previous)))
     return todo
 
 
@@ -240,7 +247,7 @@ def _prepare(
     """
     early = early or {}
     found: dict[int, Analysis] = {}
-    redo: list[tuple[FetchOutcome, SnapshotJob]] = []
+    redo: list[tuple[FetchOutcome, Callable[[], SnapshotJob]]] = []
     todo = _jobs(settings, outcomes, latest, snapshots)
     for outcome, job in todo:
         previous = latest.get(outcome.document_id)
@@ -250,7 +257,7 @@ def _prepare(
         else:
             redo.append((outcome, job))
     found.update(
-        zip([o.id for o, _ in redo], mapper(analyse_job, [j for _, j in redo]), strict=True)
+        zip([o.id for o, _ in redo], mapper(analyse_job, [job() for _, job in redo]), strict=True)
     )
     changed: list[tuple[int, tuple[str, str, tuple[str, ...]]]] = []
     for outcome, _ in todo:
