@@ -1,9 +1,10 @@
 """Run one crawl: lock, start the child, process its results while it runs, finish the run.
 
-The parent never imports Scrapy. While the child fetches (one core), the parent already
-turns stored snapshots into versions (the other core); whatever is left is processed when
-the child exits. A child that hangs is killed at ``crawl.timeout``; documents it never
-reported get a ``failed`` outcome, so a run always accounts for every document.
+The parent never imports Scrapy. While the child fetches, the parent already turns stored
+snapshots into versions: extraction, diff and detection run in a pool of worker processes
+(``monitor.workers``), the database writes here; whatever is left is processed when the
+child exits. A child that hangs is killed at ``crawl.timeout``; documents it never reported
+get a ``failed`` outcome, so a run always accounts for every document.
 """
 
 from __future__ import annotations
