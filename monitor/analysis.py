@@ -148,3 +148,11 @@ def analyse_change_texts(previous: str, new: str, earlier: tuple[str, ...] = ())
             seen |= clause_keys(text)
         found = tuple(findings_for_change(previous, new, previously_seen=seen))
     return ChangeAnalysis(change_class, diff.added_chars, diff.removed_chars, found)
+
+
+def analyse_change_job(args: tuple[str, str, tuple[str, ...]]) -> ChangeAnalysis:
+    """:func:`analyse_change_texts` for one ``(previous, new, earlier)`` tuple: a top-level
+    function of this module, so that a worker unpickling it imports nothing but the pure
+    core (a function of the tracker would drag SQLAlchemy and the models into every worker:
+    ~0.5 s each, measured)."""
+    return analyse_change_texts(*args)

@@ -25,6 +25,7 @@ from monitor.analysis import (
     Analysis,
     ChangeAnalysis,
     SnapshotJob,
+    analyse_change_job,
     analyse_change_texts,
     analyse_job,
 )
@@ -274,15 +275,11 @@ def _prepare(
     changes = dict(
         zip(
             [oid for oid, _ in changed],
-            mapper(_analyse_change_args, [a for _, a in changed]),
+            mapper(analyse_change_job, [a for _, a in changed]),
             strict=True,
         )
     )
     return {oid: Prepared(analysis, changes.get(oid)) for oid, analysis in found.items()}
-
-
-def _analyse_change_args(args: tuple[str, str, tuple[str, ...]]) -> ChangeAnalysis:
-    return analyse_change_texts(*args)
 
 
 def _snapshot_job(

@@ -20,3 +20,11 @@ def die_in_worker(x: int) -> int:
 
 def where(_x: int) -> int:
     return os.getpid()
+
+
+def heavy_modules(_x: int) -> list[str]:
+    """Which of the crawl's heavy libraries this worker process has imported."""
+    import sys
+
+    heavy = ("sqlalchemy", "scrapy", "twisted", "apprise", "monitor.tracker", "monitor.models")
+    return sorted(name for name in heavy if name in sys.modules)

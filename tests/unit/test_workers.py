@@ -81,3 +81,16 @@ def test_a_dead_worker_costs_a_warning_not_the_batch(caplog):
         assert "worker processes stopped" in caplog.text
         # the rest of the crawl runs here, without the broken pool
         assert set(pool.map(worker_fns.where, list(range(8)))) == {os.getpid()}
+
+
+def test_workers_import_only_the_pure_core():
+    """A worker that unpickles a function from the tracker imports SQLAlchemy and the models
+    (~0.5 s and ~30 MB per worker): the pure jobs live in monitor.analysis."""
+    from monitor.analysis import analyse_change_job
+
+    texts = [("We collect data.\n", "We collect data.\n\nWe train AI models on it.\n", ())] * 8
+    with WorkerPool(2) as pool:
+        changes = list(pool.map(analyse_change_job, texts))
+        assert {c.change_class for c in changes} == {"substantive"}
+        list(pool.map(analyse_job, _jobs() * 2))
+        assert set(map(tuple, pool.map(worker_fns.heavy_modules, list(range(16))))) == {()}
