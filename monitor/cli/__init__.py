@@ -7,8 +7,10 @@ so ``policywatch --help`` never pays for SQLAlchemy, lxml or Apprise. Errors the
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,6 +118,12 @@ class AppContext:
             self._engine = engine
         return self._engine
 
+    def close(self) -> None:
+        """Close the database connections (called when the command's context closes)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def session(self):
         from sqlalchemy.orm import Session
 
@@ -158,6 +166,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int) -> None:
 
     install_redaction()
     ctx.obj = AppContext(config_path, verbose)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -171,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        _leave(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - every error gets one masked line
@@ -182,4 +191,17 @@ def main(argv: list[str] | None = None) -> None:
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             raise
         sys.exit(code)
-    sys.exit(rv if isinstance(rv, int) else 0)
+    _leave(rv if isinstance(rv, int) else 0)
+
+
+def _leave(code: int) -> None:
+    """Exit without the interpreter's teardown. By now the command has committed its work
+    and closed its connections (the context's close callbacks ran); what remains is
+    collecting every object of SQLAlchemy, lxml and friends, ~0.15 s after a large crawl
+    (measured), which a user or a cron job waits for for nothing."""
+    for stream in (sys.stdout, sys.stderr):
+        # a reader that went away (`| head`), or a closed stream: nothing left to say
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    logging.shutdown()
+    os._exit(code)

@@ -291,9 +291,12 @@ def _cli(args, env):
     """Run the CLI in a child and report whether SQLAlchemy was imported."""
     code = (
         "import sys\n"
-        "from monitor.cli import main\n"
+        "import monitor.cli\n"
+        "def leave(code):\n"  # the CLI leaves with os._exit; report first
+        "    raise SystemExit(code)\n"
+        "monitor.cli._leave = leave\n"
         "try:\n"
-        f"    main({args!r})\n"
+        f"    monitor.cli.main({args!r})\n"
         "except SystemExit as exc:\n"
         "    code = exc.code\n"
         "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'NO-SQLALCHEMY', file=sys.stderr)\n"

@@ -616,10 +616,11 @@ def test_two_crawls_at_once_one_refuses_one_waits_nothing_twice(
     line = one_line_error(refused, "a crawl is already running", f"pid {first.pid}")
     assert "wait" in line
     # the refused command had started its crawl child ahead: it must be gone with it
+    # (this test's crawl children are the ones reading this test's config file)
     crawl_children = [
         p
         for p in psutil.process_iter(["cmdline"])
-        if "monitor.crawl" in " ".join(p.info["cmdline"] or [])
+        if "monitor.crawl" in (line := " ".join(p.info["cmdline"] or [])) and str(cfg) in line
     ]
     assert [p.ppid() for p in crawl_children] == [first.pid]
     waiting = processes.start(["crawl", "--wait", "120"], env, tmp_path / "waiting.log")
