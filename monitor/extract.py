@@ -55,7 +55,11 @@ Python, selectors translated to XPath once and cached. BeautifulSoup is delibera
 building a soup costs 10-20 ms per page, several times the whole budget, and adds nothing lxml
 does not give here. :func:`region_fingerprint` lets the caller skip extraction entirely for pages
 whose selected content did not change (it costs little more than the parse), and
-:func:`extract` returns text and fingerprint from a single parse.
+:func:`extract` returns text and fingerprint from a single parse - the fingerprint's own parse
+when it is called right after :func:`region_fingerprint` for the same body. The renderer keeps
+lxml attribute reads and per-word string building off the common path (see :class:`_Writer`);
+its output is checked byte for byte against recorded outputs
+(tests/unit/test_extract_equivalence.py).
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ import datetime as _dt
 import re
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -452,6 +456,12 @@ _DROP_TAGS = tuple(
         "title meta link base param progress meter input button"
     )
 )
+# Blocks that walk() renders as a paragraph of their content (no heading, list, table or pre).
+_PLAIN_BLOCKS = (
+    _BLOCK_TAGS
+    - frozenset(_HEADINGS)
+    - frozenset(_words("ul ol menu dir li table pre listing xmp plaintext"))
+)
 _HEADING_LIKE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "summary"})
 # Hidden elements are found through the attribute axis (fast) and skipped by the renderer.
 _HIDDEN_XPATH = (
@@ -460,7 +470,8 @@ _HIDDEN_XPATH = (
     "'abcdefghijklmnopqrstuvwxyz'), 'display:none')]/.."
 )
 _CONTROLS_XPATH = "descendant-or-self::*/@aria-expanded/../@aria-controls"
-_ROWS_XPATH = "tr | thead/tr | tbody/tr | tfoot/tr"
+# Hidden elements and elements with a role, in one evaluation (see _marks).
+_MARKS_XPATH = _HIDDEN_XPATH + " | descendant-or-self::*/@role/.."
 _MACHINERY_XPATH = (
     "descendant-or-self::*[(self::input and translate(@type, 'PASWORD', 'pasword') = "
     "'password') or contains(@class, 'g-recaptcha') or contains(@class, 'h-captcha') or "
@@ -515,6 +526,9 @@ def _fail_verdict(verdict: _pagecheck.Verdict, url: str | None) -> ExtractionFai
 _XML_DECL_RE = LazyRe(r"^\s*<\?xml[^>]*\?>")
 
 
+_NUL_AS_BYTE = frozenset({"utf-8", "cp1252"})
+
+
 class _TooDeep(Exception):
     pass
 
@@ -554,7 +568,10 @@ def _load(body: bytes, content_type: str | None, url: str | None) -> _Doc:
     if verdict:
         raise _fail_verdict(verdict, url)
     decoded = _charset.detect(body, content_type)
-    if "\x00" in decoded.text and not decoded.encoding.startswith(("utf-16", "utf-32")):
+    # Searching a str for NUL is slow (no memchr for wide strings); for UTF-8 and windows-1252
+    # a NUL character in the text is exactly a NUL byte in the body.
+    has_nul = b"\x00" in body if decoded.encoding in _NUL_AS_BYTE else "\x00" in decoded.text
+    if has_nul and not decoded.encoding.startswith(("utf-16", "utf-32")):
         # HTML ignores NUL characters in text; lxml would turn each into U+FFFD
         body = body.replace(b"\x00", b"")
         decoded = _charset.detect(body, content_type)
@@ -804,8 +821,12 @@ def _inside(el: Any, regions: set[Any]) -> bool:
     return any(a in regions for a in el.iterancestors())
 
 
-def _prepare(doc: _Doc, regions: list[Any], remove: tuple[str, ...]) -> None:
-    """Apply removals, drop non-text and hidden elements, normalise links - in place."""
+def _prepare(doc: _Doc, regions: list[Any], remove: tuple[str, ...]) -> dict[Any, str]:
+    """Apply removals, drop non-text elements, normalise links - in place.
+
+    Returns each remaining ``<a>`` with an ``href`` mapped to that (normalised) href, so the
+    renderer need not read the attribute back.
+    """
     root = doc.root
     if remove:
         parsed = [parse_selector(s) for s in remove]
@@ -847,37 +868,106 @@ def _prepare(doc: _Doc, regions: list[Any], remove: tuple[str, ...]) -> None:
             if el is not region:
                 _drop(el)
     base = _base_url(doc)
+    links: dict[Any, str] = {}
+    cache = _LINK_CACHE
     for region in regions:
         for a in region.iter("a"):
-            href = a.get("href")
-            if href is None:
+            raw = a.get("href")
+            if raw is None:
                 continue
-            href = href.strip()
-            low = href[:11].lower()
-            if not href or href.startswith("#") or low.startswith("javascript:"):
+            href = cache.get(raw, _MISSING)
+            if href is _MISSING:
+                key = (raw, base)
+                href = cache.get(key, _MISSING)
+                if href is _MISSING:
+                    href = _link_target(raw, base)
+                    if len(cache) >= _LINK_CACHE_SIZE:
+                        cache.clear()
+                    cache[raw if href is None or _absolute(raw) else key] = href
+            if href is None:
                 del a.attrib["href"]
                 continue
-            a.set("href", normalise_url(href, base))
+            # Setting an attribute to the value it has changes nothing - unless the value has
+            # characters lxml refuses (controls; all non-printable), where set() must raise.
+            if href != raw or not raw.isprintable():
+                a.set("href", href)
+            links[a] = href
+    return links
 
 
-def _hidden(regions: list[Any]) -> frozenset[Any]:
-    """Hidden elements to skip, except collapsed panels (``aria-controls`` of a toggle, or
-    ``hidden="until-found"``), whose text is part of the document."""
-    hidden_xpath = _xpath(_HIDDEN_XPATH)
-    found: list[Any] = []
+# Link targets by href as written: pages repeat their links on every fetch (and a site's pages
+# share most of theirs), and a dict lookup costs a fraction of the strip/lower/normalise_url
+# path. Targets that do not depend on the page (absolute http(s) links, links reduced to their
+# text) are keyed by the href alone, the others by (href, base URL). Bounded by clearing: every
+# value is a pure function of its key, so any entry may go.
+_LINK_CACHE: dict[str | tuple[str, str | None], str | None] = {}
+_LINK_CACHE_SIZE = 32768
+_MISSING: Any = object()
+
+
+def _absolute(raw: str) -> bool:
+    """Whether normalise_url ignores the base for this href (its own test, on the href that
+    _link_target passes it)."""
+    head = raw.strip()[:8].lower()
+    return head.startswith("https://") or head.startswith("http://")
+
+
+def _link_target(raw: str, base: str | None) -> str | None:
+    """The normalised target of an ``href``, or None when the link is reduced to its text
+    (empty, same-page ``#...``, ``javascript:``). ``normalise_url`` caches its results."""
+    href = raw.strip()
+    if not href or href[0] == "#" or href[:11].lower().startswith("javascript:"):
+        return None
+    return normalise_url(href, base)
+
+
+def _marks(regions: list[Any]) -> tuple[frozenset[Any], frozenset[Any]]:
+    """(hidden elements to skip, elements with a ``role``) - one XPath evaluation per region.
+
+    Hidden elements (``hidden``, ``aria-hidden="true"``, inline ``display:none``; a region
+    itself never counts) are skipped, except collapsed panels (``aria-controls`` of a toggle, or
+    ``hidden="until-found"``), whose text is part of the document. The renderer reads ``role``
+    only for the second set. The XPath returns the union of both; an element without ``role``
+    can only have come from the hidden branches, and the few with one are checked here.
+    """
+    marks_xpath = _xpath(_MARKS_XPATH)
+    hidden: list[Any] = []
+    roles: list[Any] = []
     for region in regions:
-        els = hidden_xpath(region)
+        els = marks_xpath(region)
         if not els:
+            continue
+        found: list[Any] = []
+        for el in els:
+            if el.get("role") is None:
+                found.append(el)
+                continue
+            roles.append(el)
+            if el is not region and _is_hidden(el):
+                found.append(el)
+        if not found:
             continue
         keep_ids: set[str] = set()
         for value in _xpath(_CONTROLS_XPATH)(region):
             keep_ids.update(value.split())
-        found.extend(
+        hidden.extend(
             el
-            for el in els
+            for el in found
             if el.get("hidden") != "until-found" and not (keep_ids and el.get("id") in keep_ids)
         )
-    return frozenset(found)
+    return frozenset(hidden), frozenset(roles)
+
+
+def _is_hidden(el: Any) -> bool:
+    """The test of :data:`_HIDDEN_XPATH` for one element (XPath ``translate`` maps A-Z to a-z
+    and deletes spaces, as ``_STYLE_FOLD`` does)."""
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    style = el.get("style")
+    return style is not None and "display:none" in style.translate(_STYLE_FOLD)
+
+
+_STYLE_FOLD = {**{ord(c): ord(c.lower()) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, ord(" "): None}
 
 
 def _remove_range(region: Any, rng: RangeSelector) -> None:
@@ -903,6 +993,15 @@ _BR = "\x00"  # marks a <br> inside inline text (XML text can never contain NUL)
 
 
 def _squash(text: str) -> str:
+    """``" ".join(text.replace(_BR, " ").split())``, without the split/join when it is a no-op.
+
+    A printable string has no whitespace but U+0020 (every other Unicode space, tab, newline and
+    control - ``_BR`` included - is non-printable), so without a double space splitting and
+    joining it only strips it. ``str.isprintable`` scans at a fraction of the cost of building
+    one string per word, and most text in real pages takes this path.
+    """
+    if text.isprintable():
+        return text.strip() if "  " not in text else " ".join(text.split())
     return " ".join(text.replace(_BR, " ").split())
 
 
@@ -911,12 +1010,34 @@ class _Writer:
 
     Speed matters (a real page has thousands of elements - LinkedIn's privacy page has 8,700
     empty ``<p>`` from stray ``</p>`` tags), so the walk is one recursive method with the common
-    cases (empty element, inline element) handled first and without further calls.
+    cases (empty element, inline element) handled first and without further calls; the leaves
+    that make up most of a page (a text-only ``<a>``, ``<strong>``, ``<span>``) are rendered by
+    :meth:`children` itself. Attribute reads are the costly lxml calls, so ``role`` is read only
+    for the elements found by one XPath (``roles``) and ``href`` comes from ``links``, the map
+    :func:`_prepare` filled while normalising the links.
     """
 
-    __slots__ = ("blocks", "buf", "lists", "marker", "cont", "flat", "hidden", "group", "groups")
+    __slots__ = (
+        "blocks",
+        "buf",
+        "lists",
+        "marker",
+        "cont",
+        "flat",
+        "hidden",
+        "roles",
+        "links",
+        "group",
+        "groups",
+        "dirty",
+    )
 
-    def __init__(self, hidden: frozenset[Any] = frozenset()) -> None:
+    def __init__(
+        self,
+        hidden: frozenset[Any] = frozenset(),
+        roles: frozenset[Any] = frozenset(),
+        links: dict[Any, str] | None = None,
+    ) -> None:
         self.blocks: list[tuple[str, str]] = []
         self.buf: list[str] = []
         self.lists: list[list[Any]] = []  # [ordered, next number]
@@ -924,10 +1045,15 @@ class _Writer:
         self.cont: str | None = None  # indentation of further lines inside the current <li>
         self.flat = 0  # > 0 inside table cells, headings, links: blocks become spaces
         self.hidden = hidden
+        self.roles = roles  # the elements with a role attribute
+        self.links = links if links is not None else {}  # <a> -> its (normalised) href
         # Lines of one top-level list (or one table) share a group and are joined by a single
         # newline; anything else - and the next list - is separated by a blank line.
         self.group = ""
         self.groups = 0
+        # False while every emitted line is known to be printable (then the text has no
+        # invisible characters and _render_once can skip that scan).
+        self.dirty = False
 
     # -- output ------------------------------------------------------------------------------
 
@@ -935,8 +1061,18 @@ class _Writer:
         buf = self.buf
         if not buf:
             return
-        raw = "".join(buf)
+        raw = buf[0] if len(buf) == 1 else "".join(buf)
         buf.clear()
+        if raw.isspace():  # the newlines between blocks: nothing to emit
+            return
+        if raw.isprintable():  # no _BR, no whitespace but " ": see _squash
+            line = raw.strip() if "  " not in raw else " ".join(raw.split())
+            if line:
+                if self.cont is None:  # emit()'s first case, without the call
+                    self.blocks.append(("p", line))
+                else:
+                    self.emit([line], "p", True)
+            return
         if _BR in raw:
             lines = [" ".join(part.split()) for part in raw.split(_BR)]
             lines = [line for line in lines if line]
@@ -946,7 +1082,12 @@ class _Writer:
         if lines:
             self.emit(lines)
 
-    def emit(self, lines: list[str], kind: str = "p") -> None:
+    def emit(self, lines: list[str], kind: str = "p", printable: bool = False) -> None:
+        if not printable and not self.dirty:
+            for line in lines:
+                if not line.isprintable():
+                    self.dirty = True
+                    break
         cont = self.cont
         if cont is None:
             self.blocks.append((self.group if kind == "tr" else kind, "\n".join(lines)))
@@ -980,17 +1121,72 @@ class _Writer:
 
     def children(self, el: Any) -> None:
         buf = self.buf  # flush() clears it in place and inline_text() restores it: same list
+        flat = self.flat
+        # Outside inline_text() (flat == 0) the buffer is only read by flush(), which drops
+        # leading whitespace: whitespace arriving at an empty buffer (the newlines between
+        # blocks) is not kept, which spares flush() calls that would emit nothing.
         text = el.text
-        if text:
+        if text and (buf or flat or not text.isspace()):
             buf.append(text)
         walk = self.walk
+        hidden = self.hidden
+        roles = self.roles
+        links = self.links
         for child in el:
             # Skip empty elements without a call (LinkedIn: 8,700 empty <p>); <br> and <li>
-            # matter even when empty (a line break; a list number).
-            if child.text is not None or len(child) or child.tag == "br" or child.tag == "li":
+            # matter even when empty (a line break; a list number). A leaf with text that is
+            # an ordinary inline element (not hidden, no role) is rendered here, as walk()
+            # would: its text, or a link.
+            if len(child):
                 walk(child)
+            else:
+                ctext = child.text
+                tag = child.tag
+                if ctext is not None:
+                    if (
+                        tag.__class__ is not str
+                        or (hidden and child in hidden)
+                        or (roles and child in roles)
+                    ):
+                        walk(child)
+                    elif tag in _BLOCK_TAGS:
+                        if flat:  # walk()'s flat case: the text between spaces
+                            buf.append(" ")
+                            if ctext:
+                                buf.append(ctext)
+                            buf.append(" ")
+                        elif tag in _PLAIN_BLOCKS:  # walk()'s text-only block (<p>, <div>)
+                            if buf:
+                                self.flush()
+                            if ctext:
+                                buf.append(ctext)
+                                self.flush()
+                        else:
+                            walk(child)
+                    elif tag == "a":
+                        href = links.get(child)
+                        if href is None:
+                            if ctext:
+                                buf.append(ctext)
+                        elif ctext.isprintable() and "  " not in ctext:
+                            # link_text() for the common label, without the calls
+                            label = ctext.strip()
+                            if label:
+                                lead = " " if ctext[0] == " " else ""
+                                trail = " " if ctext[-1] == " " else ""
+                                buf.append(f"{lead}[{label}]({href}){trail}")
+                            elif ctext:
+                                buf.append(" ")
+                        else:
+                            self.link_text(ctext, href)
+                    elif tag == "br":
+                        buf.append(_BR)
+                    elif ctext:
+                        buf.append(ctext)
+                elif tag == "br" or tag == "li":
+                    walk(child)
             tail = child.tail
-            if tail:
+            if tail and (buf or flat or not tail.isspace()):
                 buf.append(tail)
 
     def walk(self, el: Any) -> None:
@@ -1000,7 +1196,8 @@ class _Writer:
         hidden = self.hidden
         if hidden and el in hidden:
             return
-        role = el.get("role")
+        roles = self.roles
+        role = el.get("role") if roles and el in roles else None
         if role is not None:
             if role == "heading":
                 level = el.get("aria-level") or "2"
@@ -1014,7 +1211,7 @@ class _Writer:
                 return
         if tag not in _BLOCK_TAGS:
             if tag == "a":
-                href = el.get("href")
+                href = self.links.get(el)
                 if href is not None:
                     self.link(el, href)
                     return
@@ -1040,15 +1237,18 @@ class _Writer:
         elif tag == "pre" or tag == "listing" or tag == "xmp" or tag == "plaintext":
             self.pre(el)
         elif not len(el):  # a block with only text (<p>, <div>...): no recursion needed
-            self.flush()
+            if self.buf:
+                self.flush()
             text = el.text
             if text:
                 self.buf.append(text)
                 self.flush()
         else:
-            self.flush()
+            if self.buf:
+                self.flush()
             self.children(el)
-            self.flush()
+            if self.buf:
+                self.flush()
 
     def inline_text(self, el: Any) -> str:
         saved = self.buf
@@ -1066,25 +1266,30 @@ class _Writer:
             self.children(el)
             self.buf.append(" ")
             return
-        self.flush()
+        if self.buf:
+            self.flush()
         text = _squash(self.inline_text(el) if len(el) else el.text or "")
         if not text:
             return
         if self.cont is not None:
             self.emit([text])
         else:
+            if not self.dirty and not text.isprintable():
+                self.dirty = True
             self.blocks.append(("h", "#" * level + " " + text))
 
     def link(self, el: Any, href: str) -> None:
         if not len(el):  # the common case: a link with only text
-            raw = el.text or ""
-        else:
-            if not self.flat:
-                for d in el.iterdescendants():
-                    if d.tag in _BLOCK_TAGS and d not in self.hidden:
-                        self.children(el)  # a link around blocks (a "card"): keep the blocks
-                        return
-            raw = self.inline_text(el)
+            self.link_text(el.text or "", href)
+            return
+        if not self.flat:
+            for d in el.iterdescendants():
+                if d.tag in _BLOCK_TAGS and d not in self.hidden:
+                    self.children(el)  # a link around blocks (a "card"): keep the blocks
+                    return
+        self.link_text(self.inline_text(el), href)
+
+    def link_text(self, raw: str, href: str) -> None:
         label = _squash(raw)
         if not label:
             if raw[:1].isspace() or raw[-1:].isspace():
@@ -1100,14 +1305,16 @@ class _Writer:
             self.children(el)
             self.buf.append(" ")
             return
-        self.flush()
+        if self.buf:
+            self.flush()
         if not self.lists and self.cont is None:
             self.new_group()
         start = el.get("start") if ordered else None
         first = int(start) if start and start.strip().lstrip("-").isdigit() else 1
         self.lists.append([ordered, first])
         self.children(el)
-        self.flush()
+        if self.buf:
+            self.flush()
         self.lists.pop()
 
     def item(self, el: Any) -> None:
@@ -1116,7 +1323,8 @@ class _Writer:
             self.children(el)
             self.buf.append(" ")
             return
-        self.flush()
+        if self.buf:
+            self.flush()
         lists = self.lists
         if not lists and self.cont is None:
             self.new_group()  # a list item outside any list: a list of its own
@@ -1134,30 +1342,33 @@ class _Writer:
         self.marker = indent + marker
         self.cont = indent + "  "
         self.children(el)
-        self.flush()
+        if self.buf:
+            self.flush()
         self.marker = None
         self.cont = saved_cont
 
     def table(self, el: Any, role: str | None) -> None:
-        self.flush()
-        rows = [r for r in _xpath(_ROWS_XPATH)(el) if r not in self.hidden]
+        if self.buf:
+            self.flush()
+        hidden = self.hidden
+        rows = [r for r in _rows(el) if r not in hidden]
         cells_per_row = [
-            [c for c in row if (c.tag == "td" or c.tag == "th") and c not in self.hidden]
-            for row in rows
+            [c for c in row if (c.tag == "td" or c.tag == "th") and c not in hidden] for row in rows
         ]
         layout = (
             role in ("presentation", "none")
             or not rows
             or all(len(cells) <= 1 for cells in cells_per_row)
-            or el.find(".//table") is not None
+            or next(el.iterdescendants("table"), None) is not None
         )
         if layout:
             self.children(el)
-            self.flush()
+            if self.buf:
+                self.flush()
             return
         if self.cont is None:
             self.new_group()
-        caption = el.find("caption")
+        caption = next(el.iterchildren("caption"), None)
         if caption is not None and caption not in self.hidden:
             text = _squash(self.inline_text(caption))
             if text:
@@ -1168,7 +1379,8 @@ class _Writer:
                 self.emit(["|" + "|".join(f" {t} " if t else " " for t in texts) + "|"], "tr")
 
     def pre(self, el: Any) -> None:
-        self.flush()
+        if self.buf:
+            self.flush()
         raw = self.inline_text(el).replace(_BR, "\n")
         lines = []
         for line in raw.replace("\r\n", "\n").split("\n"):
@@ -1183,27 +1395,42 @@ class _Writer:
             self.emit(lines)
 
 
-def _render(regions: list[Any]) -> tuple[str, bool]:
+def _rows(table: Any) -> list[Any]:
+    """The rows of a table in document order: what ``tr | thead/tr | tbody/tr | tfoot/tr``
+    selects, collected without an XPath evaluation (tables are many and small)."""
+    rows = []
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
+            rows.append(child)
+        elif tag == "tbody" or tag == "thead" or tag == "tfoot":
+            rows.extend(child.iterchildren("tr"))
+    return rows
+
+
+def _render(regions: list[Any], links: dict[Any, str]) -> tuple[str, bool]:
     """The text of the prepared regions, and whether it contains "rare" characters.
 
-    The walk recurses once per nesting level. Pages nest ~20-80 levels; for the rare page
-    nested deeper than Python's recursion limit allows (the parser accepts up to 2048 levels),
-    the walk is repeated with a higher limit - safe on Python >= 3.11, where Python-to-Python
-    calls do not consume the C stack.
+    ``links`` maps each ``<a>`` of the regions that keeps an ``href`` to it (from
+    :func:`_prepare`). The walk recurses once per nesting level. Pages nest ~20-80 levels; for
+    the rare page nested deeper than Python's recursion limit allows (the parser accepts up to
+    2048 levels), the walk is repeated with a higher limit - safe on Python >= 3.11, where
+    Python-to-Python calls do not consume the C stack.
     """
     try:
-        return _render_once(regions)
+        return _render_once(regions, links)
     except RecursionError:
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 10_000))
         try:
-            return _render_once(regions)
+            return _render_once(regions, links)
         finally:
             sys.setrecursionlimit(old)
 
 
-def _render_once(regions: list[Any]) -> tuple[str, bool]:
-    writer = _Writer(_hidden(regions))
+def _render_once(regions: list[Any], links: dict[Any, str]) -> tuple[str, bool]:
+    hidden, roles = _marks(regions)
+    writer = _Writer(hidden, roles, links)
     for region in regions:
         writer.flush()
         writer.walk(region)
@@ -1214,17 +1441,37 @@ def _render_once(regions: list[Any]) -> tuple[str, bool]:
     # no blank-line runs and no Unicode spaces; only invisible characters (zero-width, controls)
     # and non-NFC sequences can remain. Run the full normalisation only when they occur - the
     # result is the same as normalise_text() on every input (a unit test checks the fixpoint).
-    # One scan for "rare" characters decides whether the invisible-character pass is needed.
-    rare = _RARE_RE.search(text) is not None
-    if rare and INVISIBLE_RE.search(text):
-        return normalise_text(text), rare
+    # "rare" (the text has an invisible character or a mojibake lead letter) must be exactly
+    # what one _RARE_RE scan says. When every line was printable (writer.dirty is False) there
+    # is no invisible character - they are all non-printable - so only the lead letters are
+    # left to find, and _has_lead finds them without a regex scan in the common case.
+    if writer.dirty:
+        rare = _RARE_RE.search(text) is not None
+        if rare and INVISIBLE_RE.search(text):
+            return normalise_text(text), rare
+    else:
+        rare = _has_lead(text)
     return nfc(text) + "\n", rare
+
+
+def _has_lead(text: str) -> bool:
+    """Whether ``text`` has a character in U+00C2-U+00F4 (the mojibake lead letters).
+
+    Their UTF-8 form starts with byte 0xC3 (as does that of U+00C0-U+00FF); encoding and one
+    byte search cost a fraction of a regex scan, which runs only when that byte is there.
+    """
+    if text.isascii():
+        return False
+    if b"\xc3" not in text.encode("utf-8", "surrogatepass"):
+        return False
+    return _LEAD_RE.search(text) is not None
 
 
 # Characters that need a closer look: invisible ones (removed by normalise_text) and the lead
 # letters of UTF-8-read-as-Latin-1 mojibake. English policies contain neither, so a single scan
 # (~0.4 ms per 100 KB) usually clears both checks.
 _RARE_RE = LazyRe("[\u00c2-\u00f4" + INVISIBLE_RE.pattern[1:-1] + "]")
+_LEAD_RE = LazyRe("[\u00c2-\u00f4]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1343,8 +1590,9 @@ def _analyse(
     url: str | None,
     select: tuple[str, ...],
     remove: tuple[str, ...],
-) -> tuple[_Doc, list[Any]]:
-    """Everything up to prepared regions; raises for every failure not decided by the text."""
+) -> tuple[_Doc, list[Any], dict[Any, str]]:
+    """Everything up to prepared regions (and their links, see :func:`_prepare`); raises for
+    every failure not decided by the text."""
     doc = _load(body, content_type, url)
     regions, has_range = _select(doc, select)
     if not regions:
@@ -1355,8 +1603,8 @@ def _analyse(
             f"{_where(url)} ended mid-document inside the selected content ({len(body)} bytes, "
             "no </body> or </html>) — the transfer was cut; it is retried on the next run",
         )
-    _prepare(doc, regions, remove)
-    return doc, regions
+    links = _prepare(doc, regions, remove)
+    return doc, regions, links
 
 
 def _visible_length(text: str) -> int:
@@ -1416,11 +1664,20 @@ def extract(
     remove: Sequence[str] = (),
     min_length: int = 200,
 ) -> Extraction:
-    """Like :func:`extract_text`, also returning the region fingerprint (one parse for both)."""
+    """Like :func:`extract_text`, also returning the region fingerprint (one parse for both).
+
+    Called right after :func:`region_fingerprint` with the same body object and arguments (what
+    a caller does when the fingerprint changed), it reuses that call's parsed and prepared
+    regions instead of parsing the page again (see :func:`_take_analysed`).
+    """
     sel, rem = tuple(select), tuple(remove)
-    doc, regions = _analyse(body, content_type, url, sel, rem)
-    fingerprint = _fingerprint(regions, sel, rem, url)
-    text, rare = _render(regions)
+    analysed = _take_analysed(body, content_type, url, sel, rem)
+    if analysed is None:
+        doc, regions, links = _analyse(body, content_type, url, sel, rem)
+        fingerprint = _fingerprint(regions, sel, rem, url)
+    else:
+        (doc, regions, links), fingerprint = analysed
+    text, rare = _render(regions, links)
     _check_text(doc, regions, text, min_length, rare)
     return Extraction(text, fingerprint)
 
@@ -1479,11 +1736,39 @@ def region_fingerprint(
     changing the text: the caller then runs the full extraction, which is merely slower.)
     """
     sel, rem = tuple(select), tuple(remove)
+    _local.analysed = None
     try:
-        _doc, regions = _analyse(body, content_type, url, sel, rem)
+        analysed = _analyse(body, content_type, url, sel, rem)
     except ExtractionFailed:
         return None
-    return _fingerprint(regions, sel, rem, url)
+    fingerprint = _fingerprint(analysed[1], sel, rem, url)
+    if type(body) is bytes:  # immutable: the same object is the same page
+        _local.analysed = (body, (content_type, url, sel, rem), analysed, fingerprint)
+    return fingerprint
+
+
+def _take_analysed(
+    body: bytes,
+    content_type: str | None,
+    url: str | None,
+    sel: tuple[str, ...],
+    rem: tuple[str, ...],
+) -> tuple[tuple[_Doc, list[Any], dict[Any, str]], str] | None:
+    """The analysis the last :func:`region_fingerprint` call of this thread made, when it was
+    for this very body object and these arguments (else None); the memo is emptied either way.
+
+    ``_analyse`` is a function of exactly these inputs, and rendering and the text checks only
+    read the prepared tree, so reusing it gives byte-identical results; a caller that extracts
+    after a changed fingerprint is spared a second parse. At most one parsed page per thread is
+    held, until the thread's next fingerprint or extraction.
+    """
+    memo = getattr(_local, "analysed", None)
+    if memo is None:
+        return None
+    _local.analysed = None
+    if memo[0] is not body or memo[1] != (content_type, url, sel, rem):
+        return None
+    return memo[2], memo[3]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1561,9 +1846,60 @@ def find_effective_date(text: str) -> _dt.date | None:
     2026") gives the first of that month. Markup between the word and the date (``**``, ``#``,
     ``:``, a link bracket) is skipped.
     """
-    for pattern in (_EFFECTIVE_RE, _UPDATED_RE):
-        for match in pattern.finditer(text):
+    for pattern, words in ((_EFFECTIVE_RE, _EFFECTIVE_WORDS), (_UPDATED_RE, _UPDATED_WORDS)):
+        for match in _finditer(pattern, text, words):
             found = _date_of(match)
             if found is not None:
                 return found
     return None
+
+
+# Every match of _EFFECTIVE_RE / _UPDATED_RE starts with one of these words (case-insensitive).
+# Scanning a whole policy with either regex costs ~2 ms (the regex engine tries every
+# position); finding the words first costs a fraction of that, and the regex then runs only
+# where a match can start.
+_EFFECTIVE_WORDS = ("effective", "in effect")
+_UPDATED_WORDS = ("last", "updated", "revised", "modified")
+# Characters that match ASCII letters under re.IGNORECASE although their lower() is not that
+# letter (U+0130 is also the only character whose lower() is longer than one character).
+_CASE_SPECIALS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_FIRST_CHUNK = 512
+
+
+def _finditer(pattern: Any, text: str, words: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    """Exactly the matches of ``pattern.finditer(text)``, for a pattern whose matches all start
+    with one of ``words`` (lower-case ASCII): the regex is tried only where a word starts, in
+    order, from the end of the last match.
+
+    The word starts are found in the lower-cased text, chunk by chunk (of growing size, so a
+    date near the top costs little). Without :data:`_CASE_SPECIALS`, ``str.lower()`` keeps every
+    position and turns into the words' letters exactly the characters re.IGNORECASE matches
+    them with; from a chunk that has one of them on, the regex scans the rest itself (every
+    match before that chunk's start has been found, so the sequence is the same).
+    """
+    overlap = max(len(word) for word in words) - 1
+    done = 0  # where the last match ended
+    start = 0
+    size = _FIRST_CHUNK
+    while start < len(text):
+        chunk = text[start : start + size + overlap]
+        if not chunk.isascii() and any(special in chunk for special in _CASE_SPECIALS):
+            yield from pattern.finditer(text, max(done, start))
+            return
+        low = chunk.lower()
+        starts = []
+        for word in words:
+            i = low.find(word)
+            while 0 <= i < size:
+                starts.append(start + i)
+                i = low.find(word, i + 1)
+        starts.sort()
+        for pos in starts:
+            if pos < done:
+                continue
+            match = pattern.match(text, pos)
+            if match is not None:
+                yield match
+                done = match.end()
+        start += size
+        size *= 2

@@ -256,15 +256,23 @@ _DEFINITIVE_MARKERS = (
 )
 
 
+_MARKER_SPAN = 65536
+_ERROR_DETAILS = b"cf-error-details"
+
+
 def check_markers(body: bytes) -> Verdict | None:
     """Challenge-only byte markers (Cloudflare's challenge options object, its block page).
 
     Only the first 64 KB are searched: challenge and block pages are a few KB, and a page of
     hundreds of KB that carries such a marker further down is not one of them.
     """
-    head = body[:65536]
+    # find() within bounds instead of a 64 KB slice; the two spellings of the block page's id
+    # are only looked for when their common part is there (one search instead of two).
+    error_details = body.find(_ERROR_DETAILS, 0, _MARKER_SPAN) != -1
     for marker, reason, seen in _DEFINITIVE_MARKERS:
-        if marker in head:
+        if not error_details and _ERROR_DETAILS in marker:
+            continue
+        if body.find(marker, 0, _MARKER_SPAN) != -1:
             return _verdict(reason, seen)
     return None
 
