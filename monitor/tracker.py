@@ -13,6 +13,7 @@ unchanged without running the full extractor (the extractor's contract guarantee
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -62,6 +63,9 @@ class Processed:
 #: Outcomes processed per transaction. Batching keeps the parent's SQL cost per document low;
 #: a crash loses at most one uncommitted batch, whose outcomes stay pending for the next run.
 BATCH_SIZE = 50
+#: Batches handed to the workers ahead of the one being written (see :func:`process_pending`):
+#: enough that a write waiting for SQLite's lock does not leave the workers idle.
+PIPELINE_DEPTH = 2
 
 
 #: Runs a pure function over a list: ``map``, or a worker pool's map (``monitor.workers``).
@@ -89,7 +93,8 @@ def process_pending(
     """
     done: list[Processed] = []
     after = 0
-    inflight: _Submitted | None = None
+    inflight: deque[_Submitted] = deque()
+    ahead = PIPELINE_DEPTH if pipeline else 0
     while True:
         upcoming = None
         with maker() as session:
@@ -97,11 +102,11 @@ def process_pending(
             if ids:
                 after = ids[-1]
                 upcoming = _submit(session, settings, ids, mapper) if pipeline else _Submitted(ids)
-        if inflight is not None:
-            done += _apply_batch(maker, settings, inflight, mapper)
+                inflight.append(upcoming)
+        while inflight and (upcoming is None or len(inflight) > ahead):
+            done += _apply_batch(maker, settings, inflight.popleft(), mapper)
         if upcoming is None:
             return done
-        inflight = upcoming
 
 
 @dataclass
