@@ -27,7 +27,7 @@ import functools
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from monitor.align import ClauseChange, align, align_changes
@@ -534,51 +534,13 @@ def findings_for_change(
     new_seg, new_keys = _segmentation(new_text, base=old_entry)
     old, old_keys = old_entry[0].clauses, old_entry[1]
     new = new_seg.clauses
-    old_doc = new_doc = ""
-    findings: list[FindingData] = []
-    seen: set[tuple[str, str, str | None, str | None]] = set()
-    for change in align_changes(old, new, old_keys, new_keys):
-        if not old_doc:
-            old_doc, new_doc = _joined(old_keys), _joined(new_keys)
-        finding = None
-        if change.kind == "added":
-            assert change.new is not None
-            if _still_present(change.new, old_doc):
-                continue  # the sentence existed before, only its segmentation changed
-            cls = _classify(change.new, new)
-            finding = _appeared(_state(cls), cls, None, change.new)
-            if (
-                finding is not None
-                and previously_seen
-                and comparable(change.new.text) in previously_seen
-            ):
-                finding = replace(
-                    finding,
-                    severity="low",
-                    explanation="clause reappeared (it was in an earlier version): "
-                    + finding.explanation,
-                )
-        elif change.kind == "removed":
-            assert change.old is not None
-            if _still_present(change.old, new_doc):
-                continue
-            cls = _classify(change.old, old)
-            finding = _disappeared(_state(cls), cls, change.old, None)
-        else:
-            assert change.old is not None and change.new is not None
-            if comparable(change.old.text) == comparable(change.new.text):
-                continue
-            if _still_present(change.old, new_doc) and _still_present(change.new, old_doc):
-                continue  # both wordings exist in both versions: a duplicate re-paired
-            finding = _reworded(change, old, new)
-        if finding is None:
-            continue
-        key = (finding.kind, finding.category, finding.before, finding.after)
-        if key in seen:
-            continue
-        seen.add(key)
-        findings.append(finding)
-    return findings
+    return _findings_of(
+        align_changes(old, new, old_keys, new_keys),
+        old,
+        new,
+        lambda: (_joined(old_keys), _joined(new_keys)),
+        previously_seen,
+    )
 
 
 def _joined(keys: Sequence[str]) -> str:
@@ -594,14 +556,26 @@ def _findings_full(
     path gives the same findings, and as the readable statement of what it computes."""
     old = segment(old_text)
     new = segment(new_text)
+    changes = (c for c in align(old, new) if c.kind not in ("unchanged", "moved"))
+    return _findings_of(changes, old, new, lambda: (_doc_key(old), _doc_key(new)), previously_seen)
+
+
+def _findings_of(
+    changes: Iterable[ClauseChange],
+    old: Sequence[Clause],
+    new: Sequence[Clause],
+    docs: Callable[[], tuple[str, str]],
+    previously_seen: Collection[str],
+) -> list[FindingData]:
+    """The findings of the aligned changes between two versions (unchanged and moved pairs
+    already left out). ``docs`` gives both versions' joined clause keys; it is called at the
+    first change only, so a pair without changes never builds them."""
     old_doc = new_doc = ""
     findings: list[FindingData] = []
     seen: set[tuple[str, str, str | None, str | None]] = set()
-    for change in align(old, new):
-        if change.kind in ("unchanged", "moved"):
-            continue
+    for change in changes:
         if not old_doc:
-            old_doc, new_doc = _doc_key(old), _doc_key(new)
+            old_doc, new_doc = docs()
         finding = None
         if change.kind == "added":
             assert change.new is not None
