@@ -298,45 +298,36 @@ def gzip_bomb_bytes(decompressed: int) -> bytes:
     return head + unit * (blocks - 1) + end + trailer
 
 
-def gzip_bomb(decompressed: int = 512 << 20) -> Handler:
-    """``Content-Encoding: gzip`` over a huge run of zeros; the wire size is small."""
+def _encoded(payload: Callable[[], bytes], encoding: str) -> Handler:
+    """200 with ``payload()`` as an HTML body sent with ``Content-Encoding: encoding``."""
 
     @_quiet
     def handler(req: BaseHTTPRequestHandler) -> None:
-        payload = gzip_bomb_bytes(decompressed)
+        body = payload()
         _head(
             req,
             200,
             {
                 "Content-Type": "text/html; charset=utf-8",
-                "Content-Encoding": "gzip",
-                "Content-Length": str(len(payload)),
+                "Content-Encoding": encoding,
+                "Content-Length": str(len(body)),
             },
         )
-        req.wfile.write(payload)
+        req.wfile.write(body)
 
     return handler
+
+
+def gzip_bomb(decompressed: int = 512 << 20) -> Handler:
+    """``Content-Encoding: gzip`` over a huge run of zeros; the wire size is small."""
+    return _encoded(lambda: gzip_bomb_bytes(decompressed), "gzip")
 
 
 def gzipped(page: str | bytes) -> Handler:
     """A normal page sent with ``Content-Encoding: gzip`` (the control for the bomb)."""
     raw = page.encode("utf-8") if isinstance(page, str) else page
     payload = zlib.compress(raw, 6, wbits=31)
-
-    @_quiet
-    def handler(req: BaseHTTPRequestHandler) -> None:
-        _head(
-            req,
-            200,
-            {
-                "Content-Type": "text/html; charset=utf-8",
-                "Content-Encoding": "gzip",
-                "Content-Length": str(len(payload)),
-            },
-        )
-        req.wfile.write(payload)
-
-    return handler
+    return _encoded(lambda: payload, "gzip")
 
 
 @functools.lru_cache(maxsize=2)
@@ -349,22 +340,7 @@ def brotli_bomb_bytes(decompressed: int) -> bytes:
 
 def brotli_bomb(decompressed: int = 256 << 20) -> Handler:
     """``Content-Encoding: br`` over a huge run of zeros."""
-
-    @_quiet
-    def handler(req: BaseHTTPRequestHandler) -> None:
-        payload = brotli_bomb_bytes(decompressed)
-        _head(
-            req,
-            200,
-            {
-                "Content-Type": "text/html; charset=utf-8",
-                "Content-Encoding": "br",
-                "Content-Length": str(len(payload)),
-            },
-        )
-        req.wfile.write(payload)
-
-    return handler
+    return _encoded(lambda: brotli_bomb_bytes(decompressed), "br")
 
 
 def gzip_cut(page: str | bytes, fraction: float = 0.5) -> Handler:
