@@ -46,8 +46,12 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def _by_count(item: tuple[int, int]) -> int:
-    return -item[1]
+def _by_count(item: tuple[int, int]) -> tuple[int, int]:
+    """Most shared words first; among equals the earlier old clause. Why the index: the counts
+    are filled by iterating a word set, whose order follows Python's per-process hash seed, so
+    a tie broken by insertion order made the same pair of versions align differently from one
+    run to the next."""
+    return -item[1], item[0]
 
 
 def _fuzzy_pairs(
@@ -81,8 +85,8 @@ def _fuzzy_pairs(
                 counts = dict.fromkeys(olds, 1)
             else:
                 continue
-        # nsmallest is documented as sorted(...)[:n], ties kept in order, and it does not
-        # sort the hundreds of weak candidates of a long gap
+        # nsmallest is documented as sorted(...)[:n] and it does not sort the hundreds of
+        # weak candidates of a long gap
         best = heapq.nsmallest(12, counts.items(), key=_by_count)
         size = len(words)
         for i, _shared in best:
