@@ -1,0 +1,63 @@
+"""Several processes opening a new SQLite file at the same moment all get WAL.
+
+SQLite answers ``PRAGMA journal_mode=WAL`` with "database is locked" at once (the busy
+timeout does not apply) while another process is switching the same file. Seen in CI as one of
+three `crawl` commands started together on a new database failing; ``monitor.db`` asks again.
+The race is narrow, so the test lines processes up on a held lock for many rounds.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sqlite3
+import time
+from pathlib import Path
+
+ROUNDS = 40
+PROCESSES = 4
+
+
+def _opener(jobs, results) -> None:
+    """Each round: open the given file through make_engine's connect hook, say so, report."""
+    from monitor.db import make_engine
+
+    while (path := jobs.get()) is not None:
+        engine = make_engine(f"sqlite:///{path}")
+        results.put("waiting")  # the next statement blocks on the held lock
+        try:
+            with engine.connect() as conn:
+                mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            results.put(str(mode))
+        except Exception as err:  # noqa: BLE001 - reported to the test, which fails on it
+            results.put(f"error: {err}")
+        finally:
+            engine.dispose()
+
+
+def test_processes_released_together_on_a_new_file_all_open_it(tmp_path: Path) -> None:
+    ctx = mp.get_context("spawn")  # a forked child would inherit the holder's lock state
+    jobs, results = ctx.Queue(), ctx.Queue()
+    openers = [ctx.Process(target=_opener, args=(jobs, results)) for _ in range(PROCESSES)]
+    for proc in openers:
+        proc.start()
+    outcomes: list[str] = []
+    try:
+        for n in range(ROUNDS):
+            path = tmp_path / f"new{n}.sqlite"
+            holder = sqlite3.connect(path, isolation_level=None)
+            holder.execute("BEGIN EXCLUSIVE")
+            for _ in openers:
+                jobs.put(str(path))
+            for _ in openers:
+                assert results.get(timeout=60) == "waiting"
+            time.sleep(0.05)
+            holder.rollback()
+            holder.close()
+            outcomes.extend(results.get(timeout=120) for _ in openers)
+    finally:
+        for _ in openers:
+            jobs.put(None)
+        for proc in openers:
+            proc.join(30)
+    assert len(outcomes) == ROUNDS * PROCESSES
+    assert [o for o in outcomes if o != "wal"] == []
