@@ -14,7 +14,7 @@ unchanged without running the full extractor (the extractor's contract guarantee
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from monitor import codec
 from monitor.declarations import DocumentDeclaration
@@ -48,6 +48,47 @@ class Analysis:
     text: str | None = None  # None: same fingerprint as the latest version, not extracted
     failure: tuple[str, str] | None = None  # (reason, message)
     effective_date: str | None = None
+    # sha256 of the text's UTF-8 form, when known for free (see __reduce__): spares the crawl
+    # process hashing ~100 KB per new version. Not part of what the analysis says.
+    text_sha256: str | None = field(default=None, compare=False)
+
+    def __reduce__(self):
+        """Cross process boundaries with the text as UTF-8 bytes, and its digest.
+
+        Why: every analysis made in a worker comes back to the crawl process, and pickle
+        rebuilds a ``str`` through a slow decoding path: for 1000 texts of ~100 KB, 0.57 s of
+        the crawl process's CPU, against 0.17 s for ``bytes.decode`` (measured), at a point
+        where that process is the crawl's bottleneck. The bytes at hand make the digest the
+        version row needs cheap to compute here, in the worker.
+        """
+        data = digest = None
+        if self.text is not None:
+            data = self.text.encode("utf-8", "surrogatepass")
+            digest = hashlib.sha256(data).hexdigest()
+        return _analysis_from_wire, (
+            self.fingerprint,
+            data,
+            self.failure,
+            self.effective_date,
+            digest,
+        )
+
+
+def _analysis_from_wire(
+    fingerprint: str | None,
+    data: bytes | None,
+    failure: tuple[str, str] | None,
+    effective_date: str | None,
+    text_sha256: str | None = None,
+) -> Analysis:
+    """The other half of :meth:`Analysis.__reduce__`."""
+    text = None
+    if data is not None:
+        try:
+            text = data.decode("utf-8")  # the fast path; a lone surrogate needs the slow one
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", "surrogatepass")
+    return Analysis(fingerprint, text, failure, effective_date, text_sha256)
 
 
 def analyse(

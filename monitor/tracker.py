@@ -420,7 +420,7 @@ def apply_analysis(
         return None
     assert text is not None
     if latest is not None and _suspicious_shrink(latest.text, text):
-        digest = store.sha256_hex(text.encode("utf-8"))
+        digest = found.text_sha256 or store.sha256_hex(text.encode("utf-8"))
         if doc.held_text_sha256 != digest:
             doc.held_text_sha256 = digest
             _fail(
@@ -445,6 +445,7 @@ def apply_analysis(
         fingerprint=found.fingerprint,
         effective_date=found.effective_date,
         flush=False,
+        text_sha256=found.text_sha256,
     )
     record_change(session, settings, doc, latest, version, analysed=change)
     outcome.outcome = "new" if latest is None else "changed"

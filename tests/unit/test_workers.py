@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 
 import pytest
 
-from monitor.analysis import SnapshotJob, analyse_job
+from monitor.analysis import Analysis, SnapshotJob, analyse_job
 from monitor.config import ConfigError, load_settings
 from monitor.declarations import DocumentDeclaration
 from monitor.workers import MIN_ITEMS, WORKERS_FROM, WorkerPool, worker_count
@@ -94,3 +95,31 @@ def test_workers_import_only_the_pure_core():
         assert {c.change_class for c in changes} == {"substantive"}
         list(pool.map(analyse_job, _jobs() * 2))
         assert set(map(tuple, pool.map(worker_fns.heavy_modules, list(range(16))))) == {()}
+
+
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        Analysis("fp", "Plain ASCII policy text.", effective_date="2024-09-18"),
+        Analysis("fp", "We’ll use your data — «données» 数据 🙂 to train models."),
+        Analysis("fp", "A lone surrogate \ud800 kept as it was."),
+        Analysis("fp", ""),
+        Analysis("fp"),  # same fingerprint: no text
+        Analysis(None, failure=("login-wall", "the page asks to sign in")),
+    ],
+)
+def test_an_analysis_comes_back_from_a_worker_unchanged(analysis):
+    """Analyses cross the process boundary with their text as UTF-8 bytes (a faster decode
+    than pickle's own); every text must come back exactly as it left."""
+    again = pickle.loads(pickle.dumps(analysis, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == analysis
+    assert type(again.text) is type(analysis.text)
+
+
+def test_an_analysis_from_a_worker_carries_the_digest_of_its_text():
+    import hashlib
+
+    text = "We’ll use your data to train models."
+    again = pickle.loads(pickle.dumps(Analysis("fp", text)))
+    assert again.text_sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert pickle.loads(pickle.dumps(Analysis("fp"))).text_sha256 is None

@@ -1,4 +1,5 @@
-"""Several processes opening a new SQLite file at the same moment all get WAL.
+"""How policywatch opens SQLite files: WAL for every process, even when several open a new
+file at the same moment; large pages for a new file, an existing file left as it is.
 
 SQLite answers ``PRAGMA journal_mode=WAL`` with "database is locked" at once (the busy
 timeout does not apply) while another process is switching the same file. Seen in CI as one of
@@ -61,3 +62,28 @@ def test_processes_released_together_on_a_new_file_all_open_it(tmp_path: Path) -
             proc.join(30)
     assert len(outcomes) == ROUNDS * PROCESSES
     assert [o for o in outcomes if o != "wal"] == []
+
+
+def test_a_new_database_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from monitor.db import SQLITE_PAGE_SIZE, make_engine, upgrade
+
+    new = make_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    upgrade(new)
+    with new.connect() as conn:
+        assert conn.execute(text("PRAGMA page_size")).scalar() == SQLITE_PAGE_SIZE != 4096
+    new.dispose()
+
+    old_path = tmp_path / "old.sqlite"
+    with sqlite3.connect(old_path) as conn:  # a database made before: 4096-byte pages
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("CREATE TABLE kept (x TEXT)")
+        conn.execute("INSERT INTO kept VALUES ('still here')")
+    conn.close()
+    old = make_engine(f"sqlite:///{old_path}")
+    with old.connect() as conn:
+        assert conn.execute(text("PRAGMA page_size")).scalar() == 4096
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("SELECT x FROM kept")).scalar() == "still here"
+    old.dispose()
