@@ -30,9 +30,12 @@ def crawl(app, services: tuple[str, ...], as_json: bool, wait: float) -> None:
     # Started first: the child's start-up overlaps this process's (see monitor.crawl_child).
     child = start_child(settings, [s.slug for s in selected])
     try:
+        from monitor.heap import settle_after_start_up
         from monitor.runner import run_crawl
 
-        result = run_crawl(settings, app.engine(), services, wait_for_lock=wait, child=child)
+        engine = app.engine()
+        settle_after_start_up()  # this process ends with the crawl (see monitor.heap)
+        result = run_crawl(settings, engine, services, wait_for_lock=wait, child=child)
     finally:
         child.discard()
     if as_json:

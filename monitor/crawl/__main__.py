@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from monitor.config import ConfigError, load_settings
     from monitor.db import DatabaseError, make_engine
+    from monitor.heap import settle_after_start_up
     from monitor.secrets import redact
 
     try:
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         from monitor.crawl.run import crawl, preload
 
         preload()
+        settle_after_start_up()
         run_id = _run_id(args.run_id)
         if run_id is None:
             print(
