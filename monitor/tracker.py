@@ -103,10 +103,14 @@ def process_pending(
                 after = ids[-1]
                 upcoming = _submit(session, settings, ids, mapper) if pipeline else _Submitted(ids)
                 inflight.append(upcoming)
-        while inflight and (upcoming is None or len(inflight) > ahead):
-            done += _apply_batch(maker, settings, inflight.popleft(), mapper)
-        if upcoming is None:
+        if upcoming is None and not inflight:
             return done
+        if upcoming is None or len(inflight) > ahead:
+            # One batch at a time, then look for new fetches again: while a crawl is running
+            # the child commits more every fraction of a second, and handing them to the
+            # workers before writing the rest keeps the workers busy (draining every batch in
+            # flight first left them idle ~40% of the crawl, measured).
+            done += _apply_batch(maker, settings, inflight.popleft(), mapper)
 
 
 @dataclass
