@@ -1,4 +1,5 @@
-"""Downloader middleware of the crawl child: refuse compressed bodies that were cut short.
+"""Downloader middleware of the crawl child: refuse compressed bodies that were cut short, and
+look for a meta refresh only in pages that can hold one.
 
 Why: Scrapy's HttpCompressionMiddleware inflates whatever arrived and never checks that the
 stream reached its end marker. A gzip (or deflate, or brotli) response cut short — a proxy or
@@ -11,6 +12,9 @@ body is whole, so checking it here turns such a fetch into a plain ``truncated``
 It runs just before HttpCompressionMiddleware sees the response (order 595 > 590) and only
 inflates up to ``DOWNLOAD_MAXSIZE``: a bomb is left to that middleware's size check, a corrupt
 stream to its error. Rendered (Playwright) responses are already decoded by the browser.
+
+:class:`MetaRefreshWhenPresent` replaces Scrapy's MetaRefreshMiddleware (same place, same
+behaviour): that one decodes every whole body to text to read its first 4096 characters.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 #: The IgnoreRequest message prefix ``spiders.base.describe_error`` maps to ``truncated``.
@@ -102,3 +107,24 @@ class CompleteEncodingMiddleware:
                 f"({len(response.body)} bytes received)"
             )
         return response
+
+
+#: Scrapy looks for a meta refresh in a page's first 4096 characters: at most 4 bytes each.
+_REFRESH_WINDOW = 4 * 4096
+
+
+class MetaRefreshWhenPresent(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, skipped for a page whose start has no "refresh".
+
+    Why: to read 4096 characters it decodes the whole body (and guesses its encoding): 0.14 ms
+    of the crawl child's CPU per 100 KB policy page, measured, for pages that almost never
+    refresh. In any ASCII-compatible encoding a ``<meta http-equiv="refresh">`` holds the bytes
+    ``refresh`` (any case) in that window; a page with NUL bytes there (UTF-16, UTF-32) gets
+    the full check, as do all pages that do mention "refresh".
+    """
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        head = response.body[:_REFRESH_WINDOW]
+        if b"\x00" not in head and b"refresh" not in head.lower():
+            return response
+        return super().process_response(request, response)

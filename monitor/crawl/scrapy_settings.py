@@ -39,7 +39,9 @@ _UNUSED_DOWNLOADER_MIDDLEWARES = (
     "httpauth.HttpAuthMiddleware",
     "stats.DownloaderStats",
     "httpcache.HttpCacheMiddleware",  # HTTPCACHE_ENABLED is off
+    "redirect.MetaRefreshMiddleware",  # replaced by middleware.MetaRefreshWhenPresent
 )
+_SCRAPY_META_REFRESH = "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"
 _UNUSED_SPIDER_MIDDLEWARES = (
     "referer.RefererMiddleware",  # requests come from declarations, not from links
     "urllength.UrlLengthMiddleware",
@@ -91,8 +93,14 @@ def build(
         "SPIDER_MIDDLEWARES_BASE": _without(
             default_settings.SPIDER_MIDDLEWARES_BASE, _UNUSED_SPIDER_MIDDLEWARES
         ),
-        # A compressed body cut short must not inflate into "half a page" (see the module).
-        "DOWNLOADER_MIDDLEWARES": {"monitor.crawl.middleware.CompleteEncodingMiddleware": 595},
+        # A compressed body cut short must not inflate into "half a page"; a meta refresh is
+        # looked for only where one can be (see the module).
+        "DOWNLOADER_MIDDLEWARES": {
+            "monitor.crawl.middleware.CompleteEncodingMiddleware": 595,
+            "monitor.crawl.middleware.MetaRefreshWhenPresent": (
+                default_settings.DOWNLOADER_MIDDLEWARES_BASE[_SCRAPY_META_REFRESH]
+            ),
+        },
         "HTTPCACHE_ENABLED": False,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle and crawl.download_delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.5),

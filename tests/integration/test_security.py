@@ -408,3 +408,51 @@ def test_redirects_to_non_http_schemes_are_failed_and_read_nothing(tmp_path, pol
         engine.dispose()
     assert all(b"TOP-SECRET" not in body and b"root:x:0:0" not in body for body in stored)
     assert snapped <= {"meta-refresh", "to-http"}  # only real HTTP answers were stored
+
+
+def test_meta_refreshes_to_http_pages_are_followed_whatever_the_page_encoding(
+    tmp_path, policy_server
+):
+    """The crawl child looks for a meta refresh only in pages whose start mentions "refresh"
+    (or holds NUL bytes): a refresh in any case, in a UTF-16 page, or after a long head must
+    still be followed exactly as Scrapy's own middleware follows it."""
+    policy_server.set("/target", policy_page())
+
+    def refresh(head: str) -> str:
+        return (
+            f"<html><head>{head}<meta http-equiv='REFRESH' content='0; url=/target'></head>"
+            "<body><main>Moved: this notice is not the policy.</main></body></html>"
+        )
+
+    utf16 = refresh("").encode("utf-16")
+    pages = {
+        "upper-case": Page(refresh("")),
+        "late-in-head": Page(refresh("<title>x</title>" + "<meta name='k' content='v'>" * 80)),
+        "utf-16": Page(utf16, headers={"Content-Type": "text/html; charset=utf-16"}),
+        "no-refresh": Page(policy_page()),
+    }
+    for kind, page in pages.items():
+        policy_server.set(f"/d/{kind}", page)
+    url = f"sqlite:///{tmp_path / 'pw.db'}"
+    cfg = write_config(
+        tmp_path / "pw.toml", policy_server.base, {k: f"/d/{k}" for k in pages}, db_url=url
+    )
+    proc = H.cli(["crawl", "--json"], H.cli_env(cfg, url))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    engine = make_engine(url)
+    try:
+        with store.session_factory(engine)() as s:
+            final = {
+                d.kind: snap.final_url
+                for d, snap in s.execute(
+                    select(Document, Snapshot).join(Snapshot, Snapshot.document_id == Document.id)
+                )
+            }
+    finally:
+        engine.dispose()
+    assert {k: v.rsplit("/", 1)[-1] for k, v in final.items()} == {
+        "upper-case": "target",
+        "late-in-head": "target",
+        "utf-16": "target",
+        "no-refresh": "no-refresh",
+    }
