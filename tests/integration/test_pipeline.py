@@ -203,7 +203,6 @@ def _crawl_history(tmp_path, server, workers: int) -> tuple[list, list, list]:
 def test_extraction_in_worker_processes_records_exactly_what_the_crawl_process_does(
     tmp_path, policy_server, monkeypatch
 ):
-    monkeypatch.setattr("monitor.workers.MIN_ITEMS", 1)  # every batch goes to the workers
     in_process = _crawl_history(tmp_path, policy_server, workers=0)
     in_workers = _crawl_history(tmp_path, policy_server, workers=2)
     assert in_workers == in_process
@@ -253,7 +252,6 @@ def test_an_analysis_made_ahead_against_an_older_version_is_made_again(
     from monitor.workers import WorkerPool
 
     monkeypatch.setattr("monitor.tracker.BATCH_SIZE", 1)
-    monkeypatch.setattr("monitor.workers.MIN_ITEMS", 1)
     cfg = write_config(tmp_path / "pw.toml", policy_server.base, db_url=db_url)
     settings = load_settings(cfg, env={})
     engine = make_engine(settings.database_url)

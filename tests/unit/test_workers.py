@@ -11,7 +11,7 @@ import pytest
 from monitor.analysis import Analysis, SnapshotJob, analyse_job
 from monitor.config import ConfigError, load_settings
 from monitor.declarations import DocumentDeclaration
-from monitor.workers import MIN_ITEMS, WORKERS_FROM, WorkerPool, worker_count
+from monitor.workers import WORKERS_FROM, WorkerPool, worker_count
 from tests.support import worker_fns
 from tests.support.pages import AI_CLAUSE, BASE_PARAGRAPHS, policy_page
 
@@ -60,7 +60,6 @@ def _jobs() -> list[SnapshotJob]:
 
 def test_workers_compute_exactly_what_the_crawl_process_computes():
     jobs = _jobs() * 2
-    assert len(jobs) >= MIN_ITEMS
     local = [analyse_job(j) for j in jobs]
     with WorkerPool(2) as pool:
         assert list(pool.map(analyse_job, jobs)) == local
@@ -69,10 +68,12 @@ def test_workers_compute_exactly_what_the_crawl_process_computes():
     assert any(a.failure for a in local) and any(a.text for a in local)
 
 
-def test_small_batches_and_an_empty_pool_stay_in_this_process():
+def test_a_single_item_goes_to_a_worker_and_an_empty_pool_stays_in_this_process():
     with WorkerPool(2) as pool:
-        assert set(pool.map(worker_fns.where, list(range(MIN_ITEMS - 1)))) == {os.getpid()}
+        assert os.getpid() not in set(pool.map(worker_fns.where, [1]))
+        assert list(pool.map(worker_fns.where, [])) == []
     with WorkerPool(0) as pool:
+        assert set(pool.map(worker_fns.where, list(range(3)))) == {os.getpid()}
         assert list(pool.map(worker_fns.square, list(range(10)))) == [x * x for x in range(10)]
 
 
