@@ -431,9 +431,16 @@ def latest_versions(session: Session, document_ids: Iterable[int]) -> dict[int, 
 
 
 def run_outcomes(session: Session, run_id: int) -> list[FetchOutcome]:
+    """A run's outcomes with their documents (every caller names them: loaded in the same
+    query, not one query per outcome at the end of a long crawl)."""
+    from sqlalchemy.orm import joinedload
+
     return list(
         session.scalars(
-            select(FetchOutcome).where(FetchOutcome.run_id == run_id).order_by(FetchOutcome.id)
+            select(FetchOutcome)
+            .where(FetchOutcome.run_id == run_id)
+            .options(joinedload(FetchOutcome.document))
+            .order_by(FetchOutcome.id)
         )
     )
 

@@ -290,3 +290,30 @@ def test_an_analysis_made_ahead_against_an_older_version_is_made_again(
     texts = [v.text for v in _versions(engine)]
     assert len(texts) == 3 and texts[0] == texts[2] != texts[1]
     engine.dispose()
+
+
+def test_a_runs_outcomes_come_with_their_documents_in_one_query(tmp_path, db_url):
+    """The end of every crawl lists each outcome with its document's key: one query, however
+    many documents (it was one more query per document, on the crawl's last stretch)."""
+    from sqlalchemy import event
+
+    from monitor.db import ensure_schema
+    from monitor.declarations import DocumentDeclaration
+
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    maker = store.session_factory(engine)
+    decls = [
+        DocumentDeclaration("example", f"doc-{i}", f"Doc {i}", f"http://x/{i}") for i in range(12)
+    ]
+    with maker() as s, s.begin():
+        run_id = store.start_run(s, ["example"]).id
+        for doc in store.ensure_documents(s, decls).values():
+            store.add_outcome(s, run_id=run_id, document_id=doc.id, outcome="unchanged")
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with maker() as s:
+        keys = [o.document.key for o in store.run_outcomes(s, run_id)]
+    assert sorted(keys) == sorted(d.key for d in decls)
+    assert len([q for q in statements if q.lstrip().upper().startswith("SELECT")]) == 1
+    engine.dispose()
