@@ -115,7 +115,7 @@ def _run_locked(settings, engine, maker, names, trigger, on_child, child) -> Cra
         for decl in service.documents
         if decl.enabled
     ]
-    with WorkerPool(worker_count(settings.crawl.workers, len(decls))) as pool:
+    with WorkerPool(worker_count(settings.crawl.workers, len(decls)), start=False) as pool:
         return _run_with_pool(settings, maker, names, trigger, on_child, child, decls, pool)
 
 
@@ -188,6 +188,7 @@ def _run_child(
     the timeout."""
     proc = child.proc
     child.hand_over(run_id)
+    pool.start()  # now: see WorkerPool
     if on_child is not None:
         on_child(proc)
     with maker() as session, session.begin():

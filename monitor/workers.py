@@ -41,30 +41,43 @@ def _warm() -> None:
 
 
 class WorkerPool:
-    """``map`` over worker processes, falling back to this process when the pool is small,
-    empty or broken. Use as a context manager (the workers are stopped on exit)."""
+    """``map`` over worker processes, falling back to this process when the pool is empty or
+    broken. Use as a context manager (the workers are stopped on exit).
 
-    def __init__(self, workers: int) -> None:
+    ``start=False`` spawns the workers only at :meth:`start` (or the first ``map``): the
+    crawl starts them once it has handed the child its run, so that their imports do not
+    compete with the child's and this process's own start-up for the cores (the first pages
+    arrive after that anyway).
+    """
+
+    def __init__(self, workers: int, *, start: bool = True) -> None:
         self.workers = workers
         #: Items computed by the workers (the rest ran in this process): for the run's stats.
         self.remote_items = 0
         self._executor = None
-        if workers > 0:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+        self._closed = workers <= 0
+        if start:
+            self.start()
 
-            self._executor = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_warm,
-            )
-            for _ in range(workers):  # start them now: they import while the child does
-                self._executor.submit(_warm)
+    def start(self) -> None:
+        """Spawn the workers now (they import the extractor at once); idempotent."""
+        if self._executor is not None or self._closed:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm,
+        )
+        for _ in range(self.workers):  # start them all now, not one per submitted task
+            self._executor.submit(_warm)
 
     @property
     def parallel(self) -> bool:
         """Whether maps can run in other processes (so submitting early pays off)."""
-        return self._executor is not None
+        return not self._closed
 
     def map(self, fn: Callable[[Any], Any], items: list[Any]) -> Iterable[Any]:
         """``map(fn, items)``: handed to the workers now (the results are waited for when
@@ -75,8 +88,9 @@ class WorkerPool:
         crawl more than a round trip to a worker (measured: small batches computed here took
         ~2% of this process's CPU in a 1000-document crawl).
         """
-        if self._executor is None or not items:
+        if self._closed or not items:
             return [fn(item) for item in items]
+        self.start()
         from concurrent.futures.process import BrokenProcessPool
 
         chunk = max(1, len(items) // (self.workers * 4))
@@ -96,6 +110,7 @@ class WorkerPool:
         return [fn(item) for item in items]
 
     def close(self) -> None:
+        self._closed = True
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
