@@ -340,6 +340,97 @@ def conditional_headers(session: Session, document_ids: Iterable[int]) -> dict[i
     return out
 
 
+# --- pruning -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """What :func:`prune_snapshots` removed (or would remove)."""
+
+    snapshots: int
+    blobs: int
+    stored_bytes: int  # compressed bytes of the removed bodies
+
+
+def prune_snapshots(session: Session, before: datetime, *, dry_run: bool = False) -> PruneReport:
+    """Remove processed snapshots fetched before ``before`` that nothing needs any more, and the
+    bodies no other snapshot shares.
+
+    Why: a page with a CSRF token or a timestamp gives a new raw body at every fetch (~30-40 KB
+    compressed), so a year of fetches every six hours of 1000 such pages is ~50 GB, almost all
+    of it snapshots whose text equals a version's. Kept, always: the snapshot of every version
+    (``reextract`` and "what did the site really serve" need it), each document's newest
+    snapshot, the snapshot of its newest successful fetch (its ETag/Last-Modified are what the
+    next conditional request sends: an older one could turn a reverted page into a false
+    "unchanged"), and anything not yet processed. The fetch outcomes of removed snapshots stay,
+    without their snapshot.
+    """
+    from collections import Counter
+
+    from sqlalchemy import delete, exists, union
+
+    keep = union(
+        select(Version.snapshot_id).where(Version.snapshot_id.is_not(None)),
+        select(func.max(Snapshot.id)).group_by(Snapshot.document_id),
+        select(FetchOutcome.snapshot_id).where(
+            FetchOutcome.id.in_(
+                select(func.max(FetchOutcome.id))
+                .where(
+                    FetchOutcome.snapshot_id.is_not(None),
+                    FetchOutcome.outcome.in_(("new", "changed", "unchanged")),
+                )
+                .group_by(FetchOutcome.document_id)
+            )
+        ),
+    ).subquery()
+    rows = session.execute(
+        select(Snapshot.id, Snapshot.sha256)
+        .where(
+            Snapshot.fetched_at < before,
+            Snapshot.processed_at.is_not(None),
+            Snapshot.id.not_in(select(keep.c[0]).where(keep.c[0].is_not(None))),
+        )
+        .order_by(Snapshot.id)
+    ).all()
+    ids = [snapshot_id for snapshot_id, _ in rows]
+    # a body goes only when every snapshot that shares it goes
+    pruned_refs = Counter(digest for _, digest in rows)
+    digests = sorted(pruned_refs)
+    all_refs: dict[str, int] = {}
+    for start in range(0, len(digests), _IN_CHUNK):
+        for digest, count in session.execute(
+            select(Snapshot.sha256, func.count())
+            .where(Snapshot.sha256.in_(digests[start : start + _IN_CHUNK]))
+            .group_by(Snapshot.sha256)
+        ):
+            all_refs[digest] = count
+    orphaned = [d for d in digests if all_refs.get(d) == pruned_refs[d]]
+    stored = 0
+    for start in range(0, len(orphaned), _IN_CHUNK):
+        stored += session.scalar(
+            select(func.coalesce(func.sum(func.length(Blob.data)), 0)).where(
+                Blob.sha256.in_(orphaned[start : start + _IN_CHUNK])
+            )
+        )
+    if not dry_run:
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            session.execute(
+                update(FetchOutcome)
+                .where(FetchOutcome.snapshot_id.in_(chunk))
+                .values(snapshot_id=None)
+            )
+            session.execute(delete(Snapshot).where(Snapshot.id.in_(chunk)))
+        for start in range(0, len(orphaned), _IN_CHUNK):
+            chunk = orphaned[start : start + _IN_CHUNK]
+            session.execute(
+                delete(Blob).where(
+                    Blob.sha256.in_(chunk), ~exists().where(Snapshot.sha256 == Blob.sha256)
+                )
+            )
+    return PruneReport(len(ids), len(orphaned), int(stored))
+
+
 # --- outcomes ----------------------------------------------------------------------------
 
 

@@ -46,7 +46,7 @@ COMMANDS: dict[str, str] = {
 
 HELP: dict[str, str] = {
     "crawl": "Fetch documents now and record new versions.",
-    "db": "Database maintenance (upgrade).",
+    "db": "Database maintenance (upgrade, prune).",
     "services": "List declared services and their documents.",
     "runs": "List recent crawl runs and per-document outcomes.",
     "history": "List the versions of a service's documents.",

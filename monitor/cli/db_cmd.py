@@ -1,4 +1,4 @@
-"""``policywatch db upgrade``: apply Alembic migrations."""
+"""``policywatch db upgrade`` (apply Alembic migrations) and ``policywatch db prune``."""
 
 from __future__ import annotations
 
@@ -25,3 +25,59 @@ def upgrade(app) -> None:
         click.echo(f"database {where} is up to date (revision {after})")
     else:
         click.echo(f"database {where} upgraded from {before or 'empty'} to {after}")
+
+
+@db.command()
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=1),
+    default=30,
+    show_default=True,
+    help="Only snapshots fetched more than this many days ago.",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would be removed; change nothing.")
+@click.option(
+    "--wait",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait when a crawl is running.",
+)
+@click.pass_obj
+def prune(app, days: float, dry_run: bool, wait: float) -> None:
+    """Remove old raw snapshots that no version needs (and bodies nothing shares).
+
+    Kept: the snapshot of every version, each document's newest snapshot and the one of its
+    newest successful fetch, and anything not processed yet. Fetch outcomes stay. A SQLite
+    file keeps its size (the space is reused); run VACUUM to shrink it.
+    """
+    import time
+    from datetime import timedelta
+
+    from monitor import store
+    from monitor.models import utcnow
+
+    maker = store.session_factory(app.engine())
+    deadline = time.monotonic() + wait
+    # no crawl may add or process snapshots meanwhile (the crawl's own lease)
+    while (holder := store.acquire_crawl_lock(maker, timedelta(hours=1))) is not None:
+        if time.monotonic() >= deadline:
+            raise click.ClickException(
+                f"a crawl is running (pid {holder.pid}, since {holder.acquired_at:%Y-%m-%d %H:%M} "
+                "UTC); run prune when it has finished, or give --wait SECONDS"
+            )
+        time.sleep(1.0)
+    try:
+        with maker() as session, session.begin():
+            report = store.prune_snapshots(
+                session, utcnow() - timedelta(days=days), dry_run=dry_run
+            )
+    finally:
+        store.release_crawl_lock(maker)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(
+        f"{verb} {report.snapshots} snapshot(s) older than {days:g} days and "
+        f"{report.blobs} stored bod{'y' if report.blobs == 1 else 'ies'} "
+        f"({report.stored_bytes / 1e6:.1f} MB)"
+    )
