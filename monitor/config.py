@@ -89,6 +89,7 @@ class ScheduleSettings:
     jitter: int = 600
     services: Mapping[str, str] = field(default_factory=dict)
     alert_on_missed: bool = True
+    prune_after_days: float = 0.0  # 0: never; else what `db prune --older-than` does, daily
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str]]] = {
         "jitter": (int, "seconds of random delay added to each run"),
         "services": (dict, "a table of service = cron expression"),
         "alert_on_missed": (bool, "true or false"),
+        "prune_after_days": (float, "days (0: never prune raw snapshots)"),
     },
 }
 TOP_LEVEL_EXTRA = {"service"} | {k for k in SCHEMA if k}
@@ -334,6 +336,11 @@ def load_settings(
     ):
         if value < 1:
             raise ConfigError(f"{source}: key {name!r}: expected a whole number >= 1, got {value}")
+    if schedule.prune_after_days != 0 and schedule.prune_after_days < 1:
+        raise ConfigError(
+            f"{source}: key 'schedule.prune_after_days': expected 0 (never) or at least 1 day, "
+            f"got {schedule.prune_after_days:g}"
+        )
     if crawl.workers is not None and crawl.workers < 0:
         raise ConfigError(
             f"{source}: key 'crawl.workers': expected a whole number >= 0, got {crawl.workers}"

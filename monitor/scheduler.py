@@ -179,6 +179,10 @@ class CycleOutcome:
     summary: str
 
 
+#: How often the daemon prunes old snapshots when ``schedule.prune_after_days`` is set.
+PRUNE_EVERY = 24 * 3600.0
+
+
 class Scheduler:
     """The ``policywatch schedule`` daemon (construct, then :meth:`run_forever` or
     :meth:`run_once`). Signal handlers are installed only while one of those runs."""
@@ -216,6 +220,7 @@ class Scheduler:
         self._child = None
         self._child_lock = threading.Lock()
         self._scheduler: Any = None
+        self._last_prune: float | None = None  # time.monotonic() of this process's last prune
 
     # -- schedule arithmetic ----------------------------------------------------------------
 
@@ -534,6 +539,7 @@ class Scheduler:
             self._retry_alerts()  # the runner did not get to send them
         else:
             outcome = self._judge(result)
+        self._prune_if_due()
         elapsed = time.monotonic() - started
         next_at = self._next_run_at()
         line = f"[{plan.name}] {outcome.summary} (took {elapsed:.1f}s"
@@ -576,6 +582,36 @@ class Scheduler:
         if result.error:
             summary += f" — {result.error}"
         return CycleOutcome(ok, result.exit_code, result.run_id, summary)
+
+    def _prune_if_due(self) -> None:
+        """``schedule.prune_after_days``: prune raw snapshots after a cycle, at most once a
+        day (the first cycle of a daemon included). Never fatal: a failure is logged and the
+        next cycle tries again; a crawl started by hand meanwhile just postpones it."""
+        days = self.settings.schedule.prune_after_days
+        now = time.monotonic()
+        if days <= 0 or self._stopping.is_set():
+            return
+        if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
+            return
+        from monitor.retention import PruneBusy, prune_old_snapshots
+
+        try:
+            report = prune_old_snapshots(self.maker, days)
+        except PruneBusy as exc:
+            log.info("snapshots not pruned this cycle: %s", exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - never kills the daemon
+            log.error("pruning old snapshots failed: %s", _safe(exc))
+            return
+        self._last_prune = now
+        if report.snapshots:
+            log.info(
+                "pruned %d snapshot(s) older than %g days and %d stored bodies (%.1f MB)",
+                report.snapshots,
+                days,
+                report.blobs,
+                report.stored_bytes / 1e6,
+            )
 
     def _retry_alerts(self) -> None:
         if not self.settings.notify:

@@ -52,29 +52,15 @@ def prune(app, days: float, dry_run: bool, wait: float) -> None:
     newest successful fetch, and anything not processed yet. Fetch outcomes stay. A SQLite
     file keeps its size (the space is reused); run VACUUM to shrink it.
     """
-    import time
-    from datetime import timedelta
-
     from monitor import store
-    from monitor.models import utcnow
+    from monitor.retention import PruneBusy, prune_old_snapshots
 
-    maker = store.session_factory(app.engine())
-    deadline = time.monotonic() + wait
-    # no crawl may add or process snapshots meanwhile (the crawl's own lease)
-    while (holder := store.acquire_crawl_lock(maker, timedelta(hours=1))) is not None:
-        if time.monotonic() >= deadline:
-            raise click.ClickException(
-                f"a crawl is running (pid {holder.pid}, since {holder.acquired_at:%Y-%m-%d %H:%M} "
-                "UTC); run prune when it has finished, or give --wait SECONDS"
-            )
-        time.sleep(1.0)
     try:
-        with maker() as session, session.begin():
-            report = store.prune_snapshots(
-                session, utcnow() - timedelta(days=days), dry_run=dry_run
-            )
-    finally:
-        store.release_crawl_lock(maker)
+        report = prune_old_snapshots(
+            store.session_factory(app.engine()), days, dry_run=dry_run, wait=wait
+        )
+    except PruneBusy as exc:
+        raise click.ClickException(str(exc)) from None
     verb = "would remove" if dry_run else "removed"
     click.echo(
         f"{verb} {report.snapshots} snapshot(s) older than {days:g} days and "

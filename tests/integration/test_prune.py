@@ -183,3 +183,40 @@ def test_prune_command_reports_and_refuses_during_a_crawl(tmp_path):
     assert done.stdout.startswith("removed 4 snapshot(s) older than 30 days and 1 stored body")
     assert len(_state(maker)[0]) == 4
     engine.dispose()
+
+
+def test_prune_after_days_is_validated(tmp_path):
+    from monitor.config import ConfigError
+
+    cfg = tmp_path / "pw.toml"
+    cfg.write_text("[schedule]\nprune_after_days = 90\n")
+    assert load_settings(cfg, env={}).schedule.prune_after_days == 90
+    assert load_settings(None, env={}).schedule.prune_after_days == 0  # never, by default
+    env = {"POLICYWATCH_SCHEDULE_PRUNE_AFTER_DAYS": "45"}
+    assert load_settings(None, env=env).schedule.prune_after_days == 45
+    cfg.write_text("[schedule]\nprune_after_days = 0.5\n")
+    with pytest.raises(ConfigError, match="prune_after_days.*at least 1 day"):
+        load_settings(cfg, env={})
+
+
+def test_the_daemon_prunes_after_a_cycle_at_most_once_a_day(tmp_path, db_url):
+    """``schedule.prune_after_days``: the first cycle prunes; the next one, the same day,
+    leaves newly old snapshots for tomorrow."""
+    from dataclasses import replace
+
+    from monitor.scheduler import Scheduler
+
+    engine, maker, ids = _history(tmp_path, db_url)
+    _backdate(maker, 60)
+    settings = load_settings(tmp_path / "pw.toml", env={})
+    settings = replace(settings, schedule=replace(settings.schedule, prune_after_days=30))
+    daemon = Scheduler(settings, engine)
+    daemon.run_once()  # the page's host is unreachable: a failed fetch, then the prune
+    assert len(_state(maker)[0]) == 4
+
+    with maker() as s, s.begin():  # more snapshots become prunable...
+        s.execute(update(Snapshot).where(Snapshot.id == ids["v2"]).values(fetched_at=utcnow()))
+        s.execute(update(Version).values(snapshot_id=None))
+    daemon.run_once()
+    assert len(_state(maker)[0]) == 4  # ...but not today
+    engine.dispose()
