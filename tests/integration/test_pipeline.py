@@ -14,6 +14,7 @@ from monitor.runner import EXIT_OK, EXIT_PARTIAL, run_crawl
 from tests.support.config import write_config
 from tests.support.httpserver import Page
 from tests.support.pages import AI_CLAUSE, BASE_PARAGRAPHS, policy_page
+from tests.support.rows import stored_run
 
 
 @pytest.fixture
@@ -261,22 +262,7 @@ def test_an_analysis_made_ahead_against_an_older_version_is_made_again(
     v1, v2 = policy_page(), policy_page(BASE_PARAGRAPHS + [AI_CLAUSE])
 
     def fetches(*pages: str) -> int:
-        with maker() as s, s.begin():
-            run = store.start_run(s, ["example"])
-            doc = store.ensure_documents(s, [decl])[decl.key]
-            records = [
-                store.FetchRecord(
-                    document_id=doc.id,
-                    http_status=200,
-                    url=decl.url,
-                    final_url=decl.url,
-                    content_type="text/html; charset=utf-8",
-                    body=page.encode(),
-                )
-                for page in pages
-            ]
-            store.record_fetches(s, run.id, records)
-            return run.id
+        return stored_run(maker, decl, pages)
 
     with WorkerPool(2) as pool:
         first = fetches(v1)

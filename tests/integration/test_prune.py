@@ -7,6 +7,7 @@ backdated, so each kept or removed snapshot is there for the reason the rule nam
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from monitor.tracker import process_pending
 from tests.support import hostile as H
 from tests.support.config import write_config
 from tests.support.pages import AI_CLAUSE, BASE_PARAGRAPHS, policy_page
+from tests.support.rows import hold_crawl_lock, release_crawl_locks, stored_run
 
 V1 = policy_page(csrf="a")
 V1_NOISE = policy_page(csrf="b")  # same text as V1, another body
@@ -47,25 +49,8 @@ def _history(tmp_path, db_url):
     ]
     ids: dict[str, int] = {}
     for label, page in steps:
-        with maker() as s, s.begin():
-            run = store.start_run(s, ["example"])
-            doc = store.ensure_documents(s, [decl])[decl.key]
-            store.record_fetches(
-                s,
-                run.id,
-                [
-                    store.FetchRecord(
-                        document_id=doc.id,
-                        http_status=200,
-                        url=decl.url,
-                        final_url=decl.url,
-                        content_type="text/html; charset=utf-8",
-                        etag=f'"{label}"',
-                        body=page.encode(),
-                    )
-                ],
-            )
-        process_pending(maker, settings, run.id)
+        run_id = stored_run(maker, decl, [page], etag=f'"{label}"')
+        process_pending(maker, settings, run_id)
         with maker() as s:
             ids[label] = s.scalar(select(func.max(Snapshot.id)))
     return engine, maker, ids
@@ -158,25 +143,11 @@ def test_prune_command_reports_and_refuses_during_a_crawl(tmp_path):
     assert len(_state(maker)[0]) == 8
 
     # a crawl holds the lease: prune says so and touches nothing
-    import os
-    import socket
-
-    from monitor.models import CrawlLock
-
-    with maker() as s, s.begin():
-        s.add(
-            CrawlLock(
-                name="crawl",
-                holder=f"{socket.gethostname()}:{os.getppid()}",
-                pid=os.getppid(),
-                expires_at=utcnow() + timedelta(hours=1),
-            )
-        )
+    hold_crawl_lock(maker, os.getppid())
     busy = H.cli(["db", "prune"], env)
     assert busy.returncode == 1 and "a crawl is running" in busy.stderr
     assert len(_state(maker)[0]) == 8
-    with maker() as s, s.begin():
-        s.execute(CrawlLock.__table__.delete())
+    release_crawl_locks(maker)
 
     done = H.cli(["db", "prune", "--older-than", "30"], env)
     assert done.returncode == 0, done.stderr

@@ -26,6 +26,7 @@ from monitor.models import Alert, CrawlLock, CrawlRun, Document, FetchOutcome, H
 from monitor.models import Version as VersionRow
 from tests.support.config import write_config
 from tests.support.pages import AI_CLAUSE, BASE_PARAGRAPHS, policy_page
+from tests.support.rows import hold_crawl_lock, release_crawl_locks
 
 pytestmark = pytest.mark.slow
 
@@ -358,21 +359,9 @@ def test_a_crawl_already_running_makes_the_cycle_skip_not_overlap(
     tmp_path, pg_db, policy_server, start_daemon
 ):
     """At most one crawl at a time, across processes: a manual crawl holds the lock."""
-    import socket
-
-    from monitor.models import utcnow
-
     db_url, maker = pg_db
     policy_server.set("/privacy", policy_page())
-    with maker() as s, s.begin():  # this test process plays the manual `policywatch crawl`
-        s.add(
-            CrawlLock(
-                name="crawl",
-                holder=f"{socket.gethostname()}:{os.getpid()}",
-                pid=os.getpid(),
-                expires_at=utcnow() + timedelta(hours=1),
-            )
-        )
+    hold_crawl_lock(maker, os.getpid())  # this test process plays the manual `policywatch crawl`
     cfg = write_config(tmp_path / "pw.toml", policy_server.base, db_url=db_url)
     daemon = start_daemon(cfg, "--interval", "3")
     skipped = _wait_for("a skipped cycle", lambda: _cycles(maker), daemon)[0]
@@ -380,8 +369,7 @@ def test_a_crawl_already_running_makes_the_cycle_skip_not_overlap(
     assert skipped.detail.startswith("[interval] skipped: a crawl is already running")
     assert f"(pid {os.getpid()}" in skipped.detail
     assert _runs(maker) == []
-    with maker() as s, s.begin():
-        s.query(CrawlLock).delete()
+    release_crawl_locks(maker)
     _wait_for("a cycle once the lock is free", lambda: any(h.ok for h in _cycles(maker)), daemon)
     assert daemon.stop() == 0, daemon.output()
     assert [r.status for r in _runs(maker)][0] == "ok"

@@ -345,6 +345,18 @@ def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _crawl_routes(tmp_path, policy_server, routes: dict):
+    """Serve each route at /d/KIND, declare one document per KIND, run `policywatch crawl
+    --json` on a new SQLite file; returns (the finished process, the database URL)."""
+    for kind, route in routes.items():
+        policy_server.set(f"/d/{kind}", route)
+    url = f"sqlite:///{tmp_path / 'pw.db'}"
+    cfg = write_config(
+        tmp_path / "pw.toml", policy_server.base, {k: f"/d/{k}" for k in routes}, db_url=url
+    )
+    return H.cli(["crawl", "--json"], H.cli_env(cfg, url)), url
+
+
 @pytest.mark.slow
 def test_redirects_to_non_http_schemes_are_failed_and_read_nothing(tmp_path, policy_server):
     """302s (and a meta refresh) to file:, ftp: and data: URLs: failed fetches; no stored body
@@ -372,13 +384,7 @@ def test_redirects_to_non_http_schemes_are_failed_and_read_nothing(tmp_path, pol
         "to-http": (H.redirect("/elsewhere"), ""),
     }
     policy_server.set("/elsewhere", policy_page())
-    for kind, (route, _reason) in routes.items():
-        policy_server.set(f"/d/{kind}", route)
-    url = f"sqlite:///{tmp_path / 'pw.db'}"
-    cfg = write_config(
-        tmp_path / "pw.toml", policy_server.base, {k: f"/d/{k}" for k in routes}, db_url=url
-    )
-    proc = H.cli(["crawl", "--json"], H.cli_env(cfg, url))
+    proc, url = _crawl_routes(tmp_path, policy_server, {k: r for k, (r, _) in routes.items()})
     assert proc.returncode == 3, proc.stdout + proc.stderr
     import json
 
@@ -431,13 +437,7 @@ def test_meta_refreshes_to_http_pages_are_followed_whatever_the_page_encoding(
         "utf-16": Page(utf16, headers={"Content-Type": "text/html; charset=utf-16"}),
         "no-refresh": Page(policy_page()),
     }
-    for kind, page in pages.items():
-        policy_server.set(f"/d/{kind}", page)
-    url = f"sqlite:///{tmp_path / 'pw.db'}"
-    cfg = write_config(
-        tmp_path / "pw.toml", policy_server.base, {k: f"/d/{k}" for k in pages}, db_url=url
-    )
-    proc = H.cli(["crawl", "--json"], H.cli_env(cfg, url))
+    proc, url = _crawl_routes(tmp_path, policy_server, pages)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     engine = make_engine(url)
     try:
