@@ -21,8 +21,8 @@ Why this shape (DESIGN.md §3.4):
   the host was down), one catch-up cycle runs right away; a crash loop never hammers sites,
   because a run that started recently suppresses the catch-up.
 
-The heartbeat and status queries live here, beside the only writer of heartbeats; they are
-candidates to move into :mod:`monitor.store`.
+Heartbeats are written and the status is read through :mod:`monitor.store`, the only module
+that issues SQL.
 """
 
 from __future__ import annotations
@@ -34,15 +34,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, or_, select
-
 from monitor import health, store
 from monitor.config import Settings
-from monitor.models import Alert, CrawlRun, Document, Heartbeat, utcnow
+from monitor.models import CrawlRun, utcnow
 
 log = logging.getLogger("policywatch.scheduler")
 
@@ -50,113 +48,6 @@ START_DETAIL = "scheduler started"
 STOP_DETAIL = "scheduler stopped"
 #: Exit code of ``schedule --once`` when the crawl could not run at all (lock held, error).
 EXIT_ERROR = 1
-
-
-# --- heartbeats and status reads ----------------------------------------------------------
-
-
-def add_heartbeat(
-    maker,
-    *,
-    ok: bool,
-    detail: str,
-    run_id: int | None = None,
-    next_run_at: datetime | None = None,
-    at: datetime | None = None,
-) -> None:
-    with maker() as session, session.begin():
-        session.add(
-            Heartbeat(
-                at=at or utcnow(), run_id=run_id, ok=ok, next_run_at=next_run_at, detail=detail
-            )
-        )
-
-
-def _latest_heartbeat(session, *conditions) -> Heartbeat | None:
-    return session.scalar(
-        select(Heartbeat).where(*conditions).order_by(Heartbeat.id.desc()).limit(1)
-    )
-
-
-def last_scheduled_run_start(session) -> datetime | None:
-    return session.scalar(
-        select(CrawlRun.started_at)
-        .where(CrawlRun.trigger == "schedule")
-        .order_by(CrawlRun.id.desc())
-        .limit(1)
-    )
-
-
-@dataclass(frozen=True)
-class FailingDocument:
-    service: str
-    document: str
-    consecutive_failures: int
-    reason: str | None
-    detail: str | None
-    tracking_broken: bool
-    last_success_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run: int
-    status: str
-    trigger: str
-    started_at: datetime
-    finished_at: datetime | None
-    outcomes: dict[str, int]
-    error: str | None
-
-
-@dataclass(frozen=True)
-class StatusData:
-    """What ``policywatch status`` reports, read in one session."""
-
-    last_heartbeat: Heartbeat | None
-    last_cycle: Heartbeat | None
-    last_ok_cycle: Heartbeat | None
-    last_run: RunSummary | None
-    failing: list[FailingDocument] = field(default_factory=list)
-    alerts: dict[str, int] = field(default_factory=dict)
-
-
-def read_status(maker) -> StatusData:
-    with maker() as session:
-        latest = _latest_heartbeat(session)
-        cycle = _latest_heartbeat(
-            session, or_(Heartbeat.run_id.is_not(None), Heartbeat.ok.is_(False))
-        )
-        ok_cycle = _latest_heartbeat(session, Heartbeat.run_id.is_not(None), Heartbeat.ok.is_(True))
-        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
-        summary = None
-        if run is not None:
-            counts: dict[str, int] = {}
-            for o in store.run_outcomes(session, run.id):
-                counts[o.outcome] = counts.get(o.outcome, 0) + 1
-            summary = RunSummary(
-                run.id, run.status, run.trigger, run.started_at, run.finished_at, counts, run.error
-            )
-        failing = [
-            FailingDocument(
-                d.service,
-                d.kind,
-                d.consecutive_failures,
-                d.last_failure_reason,
-                d.last_failure_detail,
-                d.tracking_broken,
-                d.last_success_at,
-            )
-            for d in session.scalars(
-                select(Document)
-                .where(or_(Document.consecutive_failures > 0, Document.tracking_broken.is_(True)))
-                .order_by(Document.service, Document.kind)
-            )
-        ]
-        alerts = dict(
-            session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
-        )
-    return StatusData(latest, cycle, ok_cycle, summary, failing, alerts)
 
 
 # --- the daemon -------------------------------------------------------------------------------
@@ -296,7 +187,7 @@ class Scheduler:
                 next_at = min(j.next_run_time for j in sched.get_jobs())
                 note = f"; {missed}" if missed else ""
                 note += "; catching up now" if catch_up else ""
-                add_heartbeat(
+                store.add_heartbeat(
                     self.maker,
                     ok=True,
                     detail=f"{START_DETAIL} (pid {os.getpid()}, {self.describe()}){note}",
@@ -355,9 +246,9 @@ class Scheduler:
         self._mark_interrupted()
         now = utcnow()
         with self.maker() as session:
-            latest = _latest_heartbeat(session)
-            announced = _latest_heartbeat(session, Heartbeat.next_run_at.is_not(None))
-            last_start = last_scheduled_run_start(session)
+            latest = store.latest_heartbeat(session)
+            announced = store.latest_heartbeat(session, announced=True)
+            last_start = store.last_scheduled_run_start(session)
         missed = ""
         crashed = latest is not None and not (latest.detail or "").startswith(STOP_DETAIL)
         if (
@@ -417,7 +308,7 @@ class Scheduler:
     def _stopped(self) -> None:
         name = signal.Signals(self._stop_signal).name if self._stop_signal else "request"
         try:
-            add_heartbeat(self.maker, ok=True, detail=f"{STOP_DETAIL} ({name})")
+            store.add_heartbeat(self.maker, ok=True, detail=f"{STOP_DETAIL} ({name})")
         except Exception as exc:  # noqa: BLE001 - stopping must not fail on a database glitch
             log.error("could not record the stop heartbeat: %s", _safe(exc))
         log.info("scheduler stopped (%s)", name)
@@ -546,7 +437,7 @@ class Scheduler:
         line += f"; next run {_when(next_at)})" if next_at is not None else ")"
         (log.info if outcome.ok else log.warning)("%s", line)
         try:
-            add_heartbeat(
+            store.add_heartbeat(
                 self.maker,
                 ok=outcome.ok,
                 run_id=outcome.run_id,

@@ -1,4 +1,5 @@
-"""The only module that issues SQL (DESIGN.md §3.6): documents, runs, snapshots, versions.
+"""The only module that issues SQL (DESIGN.md §3.6): documents, runs, snapshots, versions,
+heartbeats.
 
 Functions take a ``Session`` and never commit unless their name says so; the caller owns the
 transaction, which is how the tracker keeps "version + change + findings + alerts" atomic.
@@ -10,15 +11,16 @@ import hashlib
 import os
 import socket
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.declarations import DocumentDeclaration
 from monitor.models import (
+    Alert,
     Blob,
     Change,
     CrawlLock,
@@ -26,6 +28,7 @@ from monitor.models import (
     Document,
     FetchOutcome,
     Finding,
+    Heartbeat,
     Snapshot,
     Version,
     utcnow,
@@ -717,3 +720,116 @@ def mark_snapshot_processed(session: Session, snapshot_id: int) -> None:
     session.execute(
         update(Snapshot).where(Snapshot.id == snapshot_id).values(processed_at=utcnow())
     )
+
+
+# --- heartbeats and status ---------------------------------------------------------------
+
+
+def add_heartbeat(
+    maker,
+    *,
+    ok: bool,
+    detail: str,
+    run_id: int | None = None,
+    next_run_at: datetime | None = None,
+    at: datetime | None = None,
+) -> None:
+    with maker() as session, session.begin():
+        session.add(
+            Heartbeat(
+                at=at or utcnow(), run_id=run_id, ok=ok, next_run_at=next_run_at, detail=detail
+            )
+        )
+
+
+def latest_heartbeat(session: Session, *, announced: bool = False) -> Heartbeat | None:
+    """The newest heartbeat; ``announced``: the newest that announced its next run."""
+    conditions = (Heartbeat.next_run_at.is_not(None),) if announced else ()
+    return _latest_heartbeat(session, *conditions)
+
+
+def _latest_heartbeat(session: Session, *conditions) -> Heartbeat | None:
+    return session.scalar(
+        select(Heartbeat).where(*conditions).order_by(Heartbeat.id.desc()).limit(1)
+    )
+
+
+def last_scheduled_run_start(session: Session) -> datetime | None:
+    return session.scalar(
+        select(CrawlRun.started_at)
+        .where(CrawlRun.trigger == "schedule")
+        .order_by(CrawlRun.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class FailingDocument:
+    service: str
+    document: str
+    consecutive_failures: int
+    reason: str | None
+    detail: str | None
+    tracking_broken: bool
+    last_success_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run: int
+    status: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcomes: dict[str, int]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StatusData:
+    """What ``policywatch status`` reports, read in one session."""
+
+    last_heartbeat: Heartbeat | None
+    last_cycle: Heartbeat | None
+    last_ok_cycle: Heartbeat | None
+    last_run: RunSummary | None
+    failing: list[FailingDocument] = field(default_factory=list)
+    alerts: dict[str, int] = field(default_factory=dict)
+
+
+def read_status(maker) -> StatusData:
+    with maker() as session:
+        latest = _latest_heartbeat(session)
+        cycle = _latest_heartbeat(
+            session, or_(Heartbeat.run_id.is_not(None), Heartbeat.ok.is_(False))
+        )
+        ok_cycle = _latest_heartbeat(session, Heartbeat.run_id.is_not(None), Heartbeat.ok.is_(True))
+        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
+        summary = None
+        if run is not None:
+            counts: dict[str, int] = {}
+            for o in run_outcomes(session, run.id):
+                counts[o.outcome] = counts.get(o.outcome, 0) + 1
+            summary = RunSummary(
+                run.id, run.status, run.trigger, run.started_at, run.finished_at, counts, run.error
+            )
+        failing = [
+            FailingDocument(
+                d.service,
+                d.kind,
+                d.consecutive_failures,
+                d.last_failure_reason,
+                d.last_failure_detail,
+                d.tracking_broken,
+                d.last_success_at,
+            )
+            for d in session.scalars(
+                select(Document)
+                .where(or_(Document.consecutive_failures > 0, Document.tracking_broken.is_(True)))
+                .order_by(Document.service, Document.kind)
+            )
+        ]
+        alerts = dict(
+            session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
+        )
+    return StatusData(latest, cycle, ok_cycle, summary, failing, alerts)

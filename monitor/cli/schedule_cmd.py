@@ -87,7 +87,7 @@ def status(app, as_json: bool, interval: float | None) -> None:
     otherwise, or when the database cannot be read. Usable as a Docker healthcheck.
     """
     from monitor import health, store
-    from monitor.scheduler import STOP_DETAIL, local_timezone, read_status
+    from monitor.scheduler import STOP_DETAIL, local_timezone
 
     settings = app.settings
     now = datetime.now(UTC)
@@ -104,7 +104,7 @@ def status(app, as_json: bool, interval: float | None) -> None:
             period = health.schedule_interval([p.cron for p in plans], now.astimezone(tz), tz)
         except health.CronError as exc:
             raise _config_error(exc) from None
-    data = read_status(store.session_factory(app.engine(upgrade=False)))
+    data = store.read_status(store.session_factory(app.engine(upgrade=False)))
     verdict = health.assess(data.last_ok_cycle.at if data.last_ok_cycle else None, period, now)
     beat = data.last_heartbeat
     stopped = beat is not None and (beat.detail or "").startswith(STOP_DETAIL)
