@@ -167,7 +167,10 @@ class Version(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     number: Mapped[int] = mapped_column(Integer)
-    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), nullable=True)
+    # indexed: removing a snapshot (``db prune``) checks that no version refers to it
+    snapshot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("snapshots.id"), nullable=True, index=True
+    )
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Deferred: listings of thousands of versions must not load every policy text.
@@ -242,7 +245,10 @@ class FetchOutcome(Base):
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshots.id"), nullable=True)
+    # indexed: ``db prune`` finds the outcomes of the snapshots it removes
+    snapshot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("snapshots.id"), nullable=True, index=True
+    )
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
