@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -373,7 +374,31 @@ def test_postgresql_connections_killed_mid_run_record_no_bogus_version(
     # one AI alert per document, each sent once (a broken run may leave it for the next one)
     alerts = db.alerts()
     assert sorted(k for k, _s, _n in alerts) == ["fast", "slow"]
-    assert all(s == "sent" for _k, s, _n in alerts) and len(sink.posts) == 2
+    interrupted = sum(1 for _k, s, _n in alerts if s == "sending")
+    if interrupted:
+        # the database went away between a delivery and its record (one timing in ~60 runs):
+        # the alert keeps its claim until the lease runs out, then goes again, saying so
+        from datetime import timedelta
+
+        from monitor.config import load_settings
+        from monitor.models import utcnow
+        from monitor.notify import send_pending
+
+        engine = make_engine(url)
+        try:
+            report = send_pending(
+                engine, load_settings(cfg, env=env), now=utcnow() + timedelta(hours=1)
+            )
+        finally:
+            engine.dispose()
+        assert report.sent == interrupted
+        alerts = db.alerts()
+    assert all(s == "sent" for _k, s, _n in alerts), alerts
+    # a message goes twice only when its first delivery was never recorded, and then with the
+    # same alert number (the message tells the reader that a repeated number is a re-delivery)
+    numbers = [int(m) for p in sink.posts for m in re.findall(rb"Alert #(\d+)", p.body)[:1]]
+    assert len(numbers) == len(sink.posts) == 2 + interrupted
+    assert len(set(numbers)) == 2
     db.consistent()
 
 
