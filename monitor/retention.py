@@ -7,7 +7,6 @@ crawl stores or processes snapshots, so both take the crawl's own lease first.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,14 +24,12 @@ def prune_old_snapshots(
 ) -> store.PruneReport:
     """Prune snapshots fetched more than ``days`` ago, holding the crawl lease meanwhile
     (waiting up to ``wait`` seconds for a running crawl, then raising :class:`PruneBusy`)."""
-    deadline = time.monotonic() + wait
-    while (holder := store.acquire_crawl_lock(maker, timedelta(hours=1))) is not None:
-        if time.monotonic() >= deadline:
-            raise PruneBusy(
-                f"a crawl is running (pid {holder.pid}, since {holder.acquired_at:%Y-%m-%d %H:%M} "
-                "UTC); prune when it has finished, or give --wait SECONDS"
-            )
-        time.sleep(1.0)
+    holder = store.wait_for_crawl_lock(maker, timedelta(hours=1), wait)
+    if holder is not None:
+        raise PruneBusy(
+            f"a crawl is running (pid {holder.pid}, since {holder.acquired_at:%Y-%m-%d %H:%M} "
+            "UTC); prune when it has finished, or give --wait SECONDS"
+        )
     try:
         with maker() as session, session.begin():
             return store.prune_snapshots(session, utcnow() - timedelta(days=days), dry_run=dry_run)

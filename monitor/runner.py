@@ -70,14 +70,12 @@ def run_crawl(
         maker = store.session_factory(engine)
         check_selectors(selected)
         ttl = timedelta(seconds=settings.crawl.timeout + 300)
-        deadline = time.monotonic() + wait_for_lock
-        while (holder := store.acquire_crawl_lock(maker, ttl)) is not None:
-            if time.monotonic() >= deadline:
-                raise CrawlBusy(
-                    f"a crawl is already running (pid {holder.pid}, since "
-                    f"{holder.acquired_at:%Y-%m-%d %H:%M} UTC); wait for it to finish"
-                )
-            time.sleep(1.0)
+        holder = store.wait_for_crawl_lock(maker, ttl, wait_for_lock)
+        if holder is not None:
+            raise CrawlBusy(
+                f"a crawl is already running (pid {holder.pid}, since "
+                f"{holder.acquired_at:%Y-%m-%d %H:%M} UTC); wait for it to finish"
+            )
         try:
             return _run_locked(settings, engine, maker, names, trigger, on_child, child)
         finally:

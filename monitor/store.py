@@ -193,6 +193,21 @@ def acquire_crawl_lock(
     return None
 
 
+def wait_for_crawl_lock(
+    maker: sessionmaker[Session], ttl: timedelta, wait: float
+) -> LockHolder | None:
+    """:func:`acquire_crawl_lock`, asked again every second for up to ``wait`` seconds;
+    None once this process holds the lease, else who still held it when the wait ran out."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while (holder := acquire_crawl_lock(maker, ttl)) is not None:
+        if time.monotonic() >= deadline:
+            return holder
+        time.sleep(1.0)
+    return None
+
+
 def release_crawl_lock(maker: sessionmaker[Session], name: str = "crawl") -> None:
     with maker() as session, session.begin():
         row = session.get(CrawlLock, name)
