@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,9 +35,17 @@ from monitor.models import (
     utcnow,
 )
 
+T = TypeVar("T")
+
 RUNNING = "running"
 #: Ids per ``IN (...)`` list: far below SQLite's and PostgreSQL's bound-parameter limits.
 _IN_CHUNK = 900
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most :data:`_IN_CHUNK`, for ``IN (...)`` lists."""
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
 
 
 def session_factory(engine) -> sessionmaker[Session]:
@@ -332,11 +341,11 @@ def conditional_headers(session: Session, document_ids: Iterable[int]) -> dict[i
     """
     out: dict[int, dict[str, str]] = {}
     ids = list(document_ids)
-    for start in range(0, len(ids), _IN_CHUNK):
+    for chunk in _chunks(ids):
         newest = (
             select(func.max(FetchOutcome.id))
             .where(
-                FetchOutcome.document_id.in_(ids[start : start + _IN_CHUNK]),
+                FetchOutcome.document_id.in_(chunk),
                 FetchOutcome.snapshot_id.is_not(None),
                 FetchOutcome.outcome.in_(("new", "changed", "unchanged")),
             )
@@ -415,32 +424,28 @@ def prune_snapshots(session: Session, before: datetime, *, dry_run: bool = False
     pruned_refs = Counter(digest for _, digest in rows)
     digests = sorted(pruned_refs)
     all_refs: dict[str, int] = {}
-    for start in range(0, len(digests), _IN_CHUNK):
+    for chunk in _chunks(digests):
         for digest, count in session.execute(
             select(Snapshot.sha256, func.count())
-            .where(Snapshot.sha256.in_(digests[start : start + _IN_CHUNK]))
+            .where(Snapshot.sha256.in_(chunk))
             .group_by(Snapshot.sha256)
         ):
             all_refs[digest] = count
     orphaned = [d for d in digests if all_refs.get(d) == pruned_refs[d]]
     stored = 0
-    for start in range(0, len(orphaned), _IN_CHUNK):
+    for chunk in _chunks(orphaned):
         stored += session.scalar(
-            select(func.coalesce(func.sum(func.length(Blob.data)), 0)).where(
-                Blob.sha256.in_(orphaned[start : start + _IN_CHUNK])
-            )
+            select(func.coalesce(func.sum(func.length(Blob.data)), 0)).where(Blob.sha256.in_(chunk))
         )
     if not dry_run:
-        for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start : start + _IN_CHUNK]
+        for chunk in _chunks(ids):
             session.execute(
                 update(FetchOutcome)
                 .where(FetchOutcome.snapshot_id.in_(chunk))
                 .values(snapshot_id=None)
             )
             session.execute(delete(Snapshot).where(Snapshot.id.in_(chunk)))
-        for start in range(0, len(orphaned), _IN_CHUNK):
-            chunk = orphaned[start : start + _IN_CHUNK]
+        for chunk in _chunks(orphaned):
             session.execute(
                 delete(Blob).where(
                     Blob.sha256.in_(chunk), ~exists().where(Snapshot.sha256 == Blob.sha256)
