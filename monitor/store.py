@@ -38,6 +38,9 @@ from monitor.models import (
 T = TypeVar("T")
 
 RUNNING = "running"
+#: Outcomes of a fetch that was used: its snapshot's validators are what the next conditional
+#: request sends (``conditional_headers``), which is why ``prune_snapshots`` keeps it.
+SUCCESSFUL_OUTCOMES = ("new", "changed", "unchanged")
 #: Ids per ``IN (...)`` list: far below SQLite's and PostgreSQL's bound-parameter limits.
 _IN_CHUNK = 900
 
@@ -347,7 +350,7 @@ def conditional_headers(session: Session, document_ids: Iterable[int]) -> dict[i
             .where(
                 FetchOutcome.document_id.in_(chunk),
                 FetchOutcome.snapshot_id.is_not(None),
-                FetchOutcome.outcome.in_(("new", "changed", "unchanged")),
+                FetchOutcome.outcome.in_(SUCCESSFUL_OUTCOMES),
             )
             .group_by(FetchOutcome.document_id)
         )
@@ -404,7 +407,7 @@ def prune_snapshots(session: Session, before: datetime, *, dry_run: bool = False
                 select(func.max(FetchOutcome.id))
                 .where(
                     FetchOutcome.snapshot_id.is_not(None),
-                    FetchOutcome.outcome.in_(("new", "changed", "unchanged")),
+                    FetchOutcome.outcome.in_(SUCCESSFUL_OUTCOMES),
                 )
                 .group_by(FetchOutcome.document_id)
             )
